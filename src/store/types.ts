@@ -1,0 +1,198 @@
+// The MailStore contract. The store speaks mail, not protocols: it returns accounts,
+// mailboxes, messages, flags, UIDs and change records, never protocol bytes, and never
+// touches a socket. Every method that changes state resolves only once the change is durable
+// (SQLite: committed with synchronous=FULL under WAL; PostgreSQL: committed), so a caller
+// may acknowledge to a client as soon as the promise resolves.
+
+export type AccountId = number;
+export type MailboxId = number;
+
+/** One login identity and the mail account ("Exchange mailbox") it owns. */
+export interface Account {
+  id: AccountId;
+  /** Primary SMTP address, lower-case. Unique. */
+  address: string;
+  /** User principal name, lower-case. Unique. Default: the address. */
+  upn: string;
+  /** NetBIOS-style domain, upper-case. Default: the first label of the address's domain. */
+  domain: string;
+  /** SAM account name, lower-case. Unique within its domain. Default: the local part. */
+  sam: string;
+  /** Mail nickname used in `domain\user\alias` logins, lower-case. Unique. Default: local part. */
+  alias: string;
+  /** Encoded password hash (auth/passwords.ts format), or null when no password is set. */
+  passwordHash: string | null;
+  /** SCRAM-SHA-256 credentials (RFC 5802 §3), or null. */
+  scram: ScramCredentials | null;
+  imapEnabled: boolean;
+  popEnabled: boolean;
+  smtpEnabled: boolean;
+  admin: boolean;
+  disabled: boolean;
+  /** A shared mailbox: it holds mail but can never log in itself. */
+  shared: boolean;
+  createdAt: Date;
+}
+
+export interface ScramCredentials {
+  salt: Buffer;
+  iterations: number;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+export type NewAccount = Omit<Account, 'id' | 'createdAt'>;
+export type AccountPatch = Partial<Omit<Account, 'id' | 'createdAt' | 'address'>>;
+
+export type AccessRight = 'full';
+
+export interface Grant {
+  /** The account whose mail is shared. */
+  accountId: AccountId;
+  /** The account that receives access. */
+  granteeId: AccountId;
+  access: AccessRight;
+}
+
+export type SpecialUse = '\\Drafts' | '\\Sent' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
+
+export interface Mailbox {
+  id: MailboxId;
+  accountId: AccountId;
+  /** Full hierarchical name with "/" as the delimiter; "INBOX" is always spelled so. */
+  name: string;
+  specialUse: SpecialUse | null;
+  subscribed: boolean;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  /** Number of messages currently in the mailbox. */
+  messageCount: number;
+  /** Sum of message sizes in octets. */
+  totalSize: number;
+}
+
+/** System flags (RFC 3501 §2.3.2) are kept with their backslash; keywords without. */
+export type Flag = string;
+
+export interface MessageRecord {
+  mailboxId: MailboxId;
+  uid: number;
+  modseq: number;
+  /** Flags and keywords, sorted, unique. */
+  flags: Flag[];
+  internalDate: Date;
+  /** Size in octets of the raw RFC 5322 message. */
+  size: number;
+  /** Content address of the raw message: lower-case hex SHA-256 of its bytes. */
+  blobId: string;
+}
+
+export interface AppendInput {
+  raw: Buffer;
+  flags?: Flag[];
+  internalDate?: Date;
+}
+
+export interface AppendResult {
+  uid: number;
+  uidValidity: number;
+  modseq: number;
+}
+
+export type FlagOperation = 'set' | 'add' | 'remove';
+
+/** A change to one mailbox, as the change feed and changesSince() report it. */
+export type MailboxChange =
+  | { kind: 'append'; mailboxId: MailboxId; uid: number; modseq: number }
+  | { kind: 'flags'; mailboxId: MailboxId; uid: number; modseq: number; flags: Flag[] }
+  | { kind: 'expunge'; mailboxId: MailboxId; uid: number; modseq: number };
+
+export type ChangeListener = (change: MailboxChange) => void;
+
+/** In-process bus of mailbox changes (PostgreSQL LISTEN/NOTIFY feeds it across nodes). */
+export interface ChangeFeed {
+  /** Subscribe to one mailbox's changes; returns the unsubscribe function. */
+  subscribe(mailboxId: MailboxId, listener: ChangeListener): () => void;
+}
+
+/** Held while a session owns a resource exclusively (the POP3 maildrop lock). */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export interface MailStore {
+  readonly kind: 'sqlite' | 'postgres';
+
+  // ---- accounts ----
+  createAccount(input: NewAccount): Promise<Account>;
+  updateAccount(id: AccountId, patch: AccountPatch): Promise<Account>;
+  deleteAccount(id: AccountId): Promise<void>;
+  getAccount(id: AccountId): Promise<Account | null>;
+  findAccountByAddress(address: string): Promise<Account | null>;
+  findAccountByUpn(upn: string): Promise<Account | null>;
+  findAccountByAlias(alias: string): Promise<Account | null>;
+  /** Every account with this SAM name, in the given domain or (domain null) in any domain. */
+  findAccountsBySam(sam: string, domain: string | null): Promise<Account[]>;
+  listAccounts(): Promise<Account[]>;
+
+  // ---- delegation ----
+  addGrant(grant: Grant): Promise<void>;
+  removeGrant(accountId: AccountId, granteeId: AccountId): Promise<void>;
+  listGrantsTo(granteeId: AccountId): Promise<Grant[]>;
+  listGrantsOn(accountId: AccountId): Promise<Grant[]>;
+  hasGrant(accountId: AccountId, granteeId: AccountId, access: AccessRight): Promise<boolean>;
+
+  // ---- mailboxes (folders) ----
+  createMailbox(accountId: AccountId, name: string, specialUse?: SpecialUse | null): Promise<Mailbox>;
+  getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null>;
+  getMailboxById(id: MailboxId): Promise<Mailbox | null>;
+  listMailboxes(accountId: AccountId): Promise<Mailbox[]>;
+  /** Renames a mailbox and its children ("a" → "b" also moves "a/x" to "b/x"). */
+  renameMailbox(id: MailboxId, newName: string): Promise<void>;
+  deleteMailbox(id: MailboxId): Promise<void>;
+  setSubscribed(id: MailboxId, subscribed: boolean): Promise<void>;
+
+  // ---- messages ----
+  append(mailboxId: MailboxId, input: AppendInput): Promise<AppendResult>;
+  /** Delivers one message into several mailboxes in a single transaction. */
+  appendMany(targets: MailboxId[], input: AppendInput): Promise<AppendResult[]>;
+  /** All messages of a mailbox in ascending UID order. */
+  listMessages(mailboxId: MailboxId): Promise<MessageRecord[]>;
+  getMessage(mailboxId: MailboxId, uid: number): Promise<MessageRecord | null>;
+  /** The raw bytes of a stored message. */
+  readBlob(blobId: string): Promise<Buffer>;
+  /** Changes flags; returns the records that changed (with their new modseq). */
+  storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
+             unchangedSince?: number): Promise<MessageRecord[]>;
+  /** Removes the messages atomically: all of them or none. Returns the UIDs removed. */
+  expunge(mailboxId: MailboxId, uids: number[]): Promise<number[]>;
+  /** Copies messages; returns [sourceUid, destUid] pairs in source order (UIDPLUS). */
+  copy(fromMailboxId: MailboxId, uids: number[], toMailboxId: MailboxId): Promise<Array<[number, number]>>;
+  /** Moves messages atomically (RFC 6851): copy + expunge in one transaction. */
+  move(fromMailboxId: MailboxId, uids: number[], toMailboxId: MailboxId): Promise<Array<[number, number]>>;
+  /** Changes with modseq > since, oldest first (CONDSTORE/QRESYNC, NOOP polling). */
+  changesSince(mailboxId: MailboxId, since: number): Promise<MailboxChange[]>;
+
+  // ---- coordination ----
+  readonly feed: ChangeFeed;
+  /**
+   * Takes an exclusive, non-blocking lock named `key` (e.g. `pop3:<mailboxId>`); resolves null
+   * when someone else holds it. SQLite: one server process owns the data directory, so the
+   * lock is in-process; PostgreSQL: advisory locks, so it holds across nodes.
+   */
+  tryLock(key: string): Promise<HeldLock | null>;
+
+  close(): Promise<void>;
+}
+
+/** Raised by the store; protocols map these once to their own replies. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID' | 'CONFLICT' | 'OVER_QUOTA',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
