@@ -1,0 +1,8 @@
+// The protocols this build serves. Adding one is a line here.
+import type { ProtocolHandler } from './common/protocol-handler.js';
+import { pop3Handler } from './pop3/handler.js';
+
+export function protocolHandlers(): Map<string, ProtocolHandler> {
+  const all: ProtocolHandler[] = [pop3Handler];
+  return new Map(all.map((h) => [h.protocol, h]));
+}

@@ -1,0 +1,18 @@
+// RFC 1939 §5 RETR: the whole message, dot-stuffed, written with backpressure.
+import { dotStuff } from '../../../wire/pop3/dot-stuffing.js';
+import { defineCommand } from '../spec.js';
+
+export default defineCommand({
+  name: 'RETR',
+  phases: ['transaction'],
+  async handle(s, cmd) {
+    if (s.state.phase !== 'transaction') return;
+    const drop = s.state.maildrop;
+    const record = drop.get(cmd.msg);
+    const raw = await drop.read(cmd.msg);
+    s.log.server(`+OK ${record.size} octets [message body]`);
+    await s.conn.writeAsync(Buffer.concat([Buffer.from(`+OK ${record.size} octets\r\n`), dotStuff(raw), TERMINATOR]));
+  },
+});
+
+const TERMINATOR = Buffer.from('.\r\n');

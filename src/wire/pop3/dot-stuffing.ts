@@ -1,0 +1,53 @@
+// RFC 1939 §3 byte-stuffing for RETR/TOP: every line that begins with "." gets another ".",
+// line endings become CRLF, and the body ends with CRLF so the terminating ".\r\n" stands on
+// its own line. One pass with indexOf keeps large messages fast.
+
+export function dotStuff(message: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let start = 0;
+  const n = message.length;
+  // A first line starting with "." is stuffed too.
+  if (n > 0 && message[0] === 0x2e) parts.push(DOT);
+  for (;;) {
+    const lf = message.indexOf(0x0a, start);
+    if (lf < 0) break;
+    const hasCr = lf > start && message[lf - 1] === 0x0d;
+    parts.push(message.subarray(start, hasCr ? lf - 1 : lf), CRLF);
+    start = lf + 1;
+    if (start < n && message[start] === 0x2e) parts.push(DOT);
+  }
+  if (start < n) {
+    parts.push(message.subarray(start));
+    parts.push(CRLF);
+  }
+  return Buffer.concat(parts);
+}
+
+/** The header, the blank line, and the first `lines` lines of the body (TOP msg n). */
+export function topOfMessage(message: Buffer, lines: number): Buffer {
+  let headerEnd = findHeaderEnd(message);
+  if (headerEnd < 0) return message; // no body: all of it is header
+  let pos = headerEnd;
+  for (let i = 0; i < lines && pos < message.length; i++) {
+    const lf = message.indexOf(0x0a, pos);
+    if (lf < 0) { pos = message.length; break; }
+    pos = lf + 1;
+  }
+  headerEnd = pos;
+  return message.subarray(0, headerEnd);
+}
+
+/** Offset just past the blank line that ends the header, or -1. */
+export function findHeaderEnd(message: Buffer): number {
+  let pos = 0;
+  for (;;) {
+    const lf = message.indexOf(0x0a, pos);
+    if (lf < 0) return -1;
+    const lineLen = lf - pos - (lf > pos && message[lf - 1] === 0x0d ? 1 : 0);
+    if (lineLen === 0) return lf + 1;
+    pos = lf + 1;
+  }
+}
+
+const DOT = Buffer.from('.');
+const CRLF = Buffer.from('\r\n');
