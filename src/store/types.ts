@@ -112,8 +112,13 @@ export type ChangeListener = (change: MailboxChange) => void;
 
 /** In-process bus of mailbox changes (PostgreSQL LISTEN/NOTIFY feeds it across nodes). */
 export interface ChangeFeed {
-  /** Subscribe to one mailbox's changes; returns the unsubscribe function. */
-  subscribe(mailboxId: MailboxId, listener: ChangeListener): () => void;
+  /**
+   * Subscribe to one mailbox's changes; returns the unsubscribe function. Changes arrive
+   * asynchronously, in modseq order, each once: those committed after the call, or — when
+   * `since` is given (e.g. the HIGHESTMODSEQ a session just read) — every change with
+   * modseq > since, so nothing falls between reading a mailbox and subscribing to it.
+   */
+  subscribe(mailboxId: MailboxId, listener: ChangeListener, since?: number): () => void;
 }
 
 /** Held while a session owns a resource exclusively (the POP3 maildrop lock). */

@@ -1,0 +1,690 @@
+// MailStore over one SQLite file (better-sqlite3). Every mutating method is one IMMEDIATE
+// transaction: it takes the write lock up front, so a concurrent writer in another process (the
+// `postern deliver` CLI) waits on busy_timeout instead of failing on a stale read snapshot.
+// better-sqlite3 is synchronous; the async methods do all their work before they first yield,
+// so a resolved promise means the transaction has committed (durably: synchronous=FULL).
+import type Database from 'better-sqlite3';
+import { blobIdOf } from '../blob.js';
+import { ChangeFeedHub } from '../feed.js';
+import { checkLockKey, LocalLocks } from '../local-locks.js';
+import type {
+  AccessRight, Account, AccountId, AccountPatch, AppendInput, AppendResult, ChangeFeed, Flag,
+  FlagOperation, Grant, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
+  NewAccount, SpecialUse,
+} from '../types.js';
+import { StoreError } from '../types.js';
+import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
+import {
+  applyFlagOperation, checkBlobId, checkFlagOperation, checkId, checkInternalDate, checkModseq,
+  checkRaw, checkSpecialUse, duplicateMessage, isInbox, lookupDomain, lookupKey, normalizeAccountPatch,
+  normalizeFlags, normalizeMailboxName, normalizeNewAccount, normalizeUids, renamedName, sameFlags,
+} from '../validate.js';
+import {
+  type AccountRow, type ChangeRow, type GrantRow, type MailboxRow, type MessageRow, toAccount,
+  toChange, toGrant, toMailbox, toMessage,
+} from './rows.js';
+
+/** How often the feed looks for commits made by other processes while anyone listens. */
+export const CROSS_PROCESS_POLL_MS = 250;
+
+// One server process owns a data directory, so its locks live in this process; keyed by file
+// so two store objects on the same file (tests, a CLI command run in-process) share them.
+const LOCKS_BY_FILE = new Map<string, LocalLocks>();
+
+/** A mailbox row being written in the current transaction. */
+interface MailboxCursor {
+  id: MailboxId;
+  uidValidity: number;
+  uidNext: number;
+  modseq: number;
+  count: number;
+  size: number;
+  /** First modseq allocated in this transaction, for the feed. */
+  firstModseq: number | null;
+}
+
+export interface SqlitePragmas {
+  journalMode: string;
+  synchronous: number;
+  foreignKeys: number;
+  busyTimeout: number;
+  userVersion: number;
+}
+
+export class SqliteMailStore implements MailStore {
+  readonly kind = 'sqlite' as const;
+  readonly feed: ChangeFeed;
+  /** Absolute path of the database file. */
+  readonly file: string;
+
+  readonly #db: Database.Database;
+  readonly #hub: ChangeFeedHub;
+  readonly #locks: LocalLocks;
+  readonly #myLocks = new Set<HeldLock>();
+  readonly #statements = new Map<string, Database.Statement>();
+  #poll: NodeJS.Timeout | null = null;
+  #dataVersion = 0;
+  #closed = false;
+
+  constructor(db: Database.Database, file: string) {
+    this.#db = db;
+    this.file = file;
+    let locks = LOCKS_BY_FILE.get(file);
+    if (!locks) LOCKS_BY_FILE.set(file, (locks = new LocalLocks()));
+    this.#locks = locks;
+    this.#hub = new ChangeFeedHub(
+      {
+        highestModseqNow: (id) => this.#highestModseq(id),
+        highestModseq: async (id) => this.#highestModseq(id),
+        changesSince: async (id, since) => this.#changes(id, since),
+      },
+      { onActive: (active) => (active ? this.#startPolling() : this.#stopPolling()) },
+    );
+    this.feed = this.#hub;
+  }
+
+  /** The connection's settings, for diagnostics and tests. */
+  pragmas(): SqlitePragmas {
+    const p = (name: string) => this.#db.pragma(name, { simple: true });
+    return {
+      journalMode: p('journal_mode') as string,
+      synchronous: p('synchronous') as number,
+      foreignKeys: p('foreign_keys') as number,
+      busyTimeout: p('busy_timeout') as number,
+      userVersion: p('user_version') as number,
+    };
+  }
+
+  /** Runs PRAGMA integrity_check and returns its verdict ("ok" when the file is sound). */
+  integrityCheck(): string {
+    const rows = this.#db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+    return rows.map((r) => r.integrity_check).join('\n');
+  }
+
+  // ---- accounts ------------------------------------------------------------------------------
+
+  async createAccount(input: NewAccount): Promise<Account> {
+    const a = normalizeNewAccount(input);
+    const id = this.#write(() => {
+      const info = this.#sql(
+        `INSERT INTO accounts (address, upn, domain, sam, alias, password_hash, scram_salt,
+           scram_iterations, scram_stored_key, scram_server_key, imap_enabled, pop_enabled,
+           smtp_enabled, admin, disabled, shared, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        a.address, a.upn, a.domain, a.sam, a.alias, a.passwordHash,
+        a.scram?.salt ?? null, a.scram?.iterations ?? null, a.scram?.storedKey ?? null,
+        a.scram?.serverKey ?? null, +a.imapEnabled, +a.popEnabled, +a.smtpEnabled, +a.admin,
+        +a.disabled, +a.shared, Date.now(),
+      );
+      return Number(info.lastInsertRowid);
+    });
+    return this.#account(id)!;
+  }
+
+  async updateAccount(id: AccountId, patch: AccountPatch): Promise<Account> {
+    checkId(id, 'The account id');
+    const p = normalizeAccountPatch(patch);
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    const set = (column: string, value: unknown) => {
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    if (p.upn !== undefined) set('upn', p.upn);
+    if (p.domain !== undefined) set('domain', p.domain);
+    if (p.sam !== undefined) set('sam', p.sam);
+    if (p.alias !== undefined) set('alias', p.alias);
+    if (p.passwordHash !== undefined) set('password_hash', p.passwordHash);
+    if (p.scram !== undefined) {
+      set('scram_salt', p.scram?.salt ?? null);
+      set('scram_iterations', p.scram?.iterations ?? null);
+      set('scram_stored_key', p.scram?.storedKey ?? null);
+      set('scram_server_key', p.scram?.serverKey ?? null);
+    }
+    if (p.imapEnabled !== undefined) set('imap_enabled', +p.imapEnabled);
+    if (p.popEnabled !== undefined) set('pop_enabled', +p.popEnabled);
+    if (p.smtpEnabled !== undefined) set('smtp_enabled', +p.smtpEnabled);
+    if (p.admin !== undefined) set('admin', +p.admin);
+    if (p.disabled !== undefined) set('disabled', +p.disabled);
+    if (p.shared !== undefined) set('shared', +p.shared);
+    this.#write(() => {
+      if (!this.#account(id)) throw new StoreError('NOT_FOUND', `There is no account ${id}.`);
+      if (sets.length > 0) {
+        this.#sql(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+      }
+    });
+    return this.#account(id)!;
+  }
+
+  async deleteAccount(id: AccountId): Promise<void> {
+    checkId(id, 'The account id');
+    this.#write(() => {
+      if (!this.#account(id)) throw new StoreError('NOT_FOUND', `There is no account ${id}.`);
+      const inAccount = 'mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)';
+      const blobs = this.#sql(`SELECT blob_id, count(*) AS n FROM messages WHERE ${inAccount} GROUP BY blob_id`)
+        .all(id) as Array<{ blob_id: string; n: number }>;
+      this.#sql(`DELETE FROM messages WHERE ${inAccount}`).run(id);
+      this.#releaseBlobs(blobs);
+      // Mailboxes, their change logs and grants both ways go by ON DELETE CASCADE.
+      this.#sql('DELETE FROM accounts WHERE id = ?').run(id);
+    });
+  }
+
+  async getAccount(id: AccountId): Promise<Account | null> {
+    return this.#account(id);
+  }
+
+  async findAccountByAddress(address: string): Promise<Account | null> {
+    return this.#accountWhere('address = ?', lookupKey(address));
+  }
+
+  async findAccountByUpn(upn: string): Promise<Account | null> {
+    return this.#accountWhere('upn = ?', lookupKey(upn));
+  }
+
+  async findAccountByAlias(alias: string): Promise<Account | null> {
+    return this.#accountWhere('alias = ?', lookupKey(alias));
+  }
+
+  async findAccountsBySam(sam: string, domain: string | null): Promise<Account[]> {
+    const rows = domain === null
+      ? this.#sql('SELECT * FROM accounts WHERE sam = ? ORDER BY id').all(lookupKey(sam))
+      : this.#sql('SELECT * FROM accounts WHERE sam = ? AND domain = ? ORDER BY id')
+          .all(lookupKey(sam), lookupDomain(domain));
+    return (rows as AccountRow[]).map(toAccount);
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (this.#sql('SELECT * FROM accounts ORDER BY id').all() as AccountRow[]).map(toAccount);
+  }
+
+  // ---- delegation ----------------------------------------------------------------------------
+
+  async addGrant(grant: Grant): Promise<void> {
+    checkId(grant.accountId, 'The account id');
+    checkId(grant.granteeId, 'The grantee id');
+    if (grant.access !== 'full') throw new StoreError('INVALID', `Unknown access right "${String(grant.access)}".`);
+    if (grant.accountId === grant.granteeId) {
+      throw new StoreError('INVALID', 'An account cannot be granted access to itself.');
+    }
+    this.#write(() => {
+      if (!this.#account(grant.accountId)) throw new StoreError('NOT_FOUND', `There is no account ${grant.accountId}.`);
+      if (!this.#account(grant.granteeId)) throw new StoreError('NOT_FOUND', `There is no account ${grant.granteeId}.`);
+      this.#sql(
+        `INSERT INTO grants (account_id, grantee_id, access) VALUES (?, ?, ?)
+         ON CONFLICT (account_id, grantee_id) DO UPDATE SET access = excluded.access`,
+      ).run(grant.accountId, grant.granteeId, grant.access);
+    });
+  }
+
+  async removeGrant(accountId: AccountId, granteeId: AccountId): Promise<void> {
+    this.#write(() => {
+      const info = this.#sql('DELETE FROM grants WHERE account_id = ? AND grantee_id = ?')
+        .run(accountId, granteeId);
+      if (info.changes === 0) throw new StoreError('NOT_FOUND', 'There is no such grant.');
+    });
+  }
+
+  async listGrantsTo(granteeId: AccountId): Promise<Grant[]> {
+    return (this.#sql('SELECT * FROM grants WHERE grantee_id = ? ORDER BY account_id')
+      .all(granteeId) as GrantRow[]).map(toGrant);
+  }
+
+  async listGrantsOn(accountId: AccountId): Promise<Grant[]> {
+    return (this.#sql('SELECT * FROM grants WHERE account_id = ? ORDER BY grantee_id')
+      .all(accountId) as GrantRow[]).map(toGrant);
+  }
+
+  async hasGrant(accountId: AccountId, granteeId: AccountId, access: AccessRight): Promise<boolean> {
+    return this.#sql('SELECT 1 FROM grants WHERE account_id = ? AND grantee_id = ? AND access = ?')
+      .get(accountId, granteeId, access) !== undefined;
+  }
+
+  // ---- mailboxes -----------------------------------------------------------------------------
+
+  async createMailbox(accountId: AccountId, name: string, specialUse?: SpecialUse | null): Promise<Mailbox> {
+    checkId(accountId, 'The account id');
+    const n = normalizeMailboxName(name);
+    const use = checkSpecialUse(specialUse);
+    const id = this.#write(() => {
+      if (!this.#account(accountId)) throw new StoreError('NOT_FOUND', `There is no account ${accountId}.`);
+      if (this.#mailboxByName(accountId, n)) throw new StoreError('ALREADY_EXISTS', `The mailbox "${n}" already exists.`);
+      const { value } = this.#sql(
+        `UPDATE meta SET value = max(value + 1, ?) WHERE key = 'uidvalidity' RETURNING value`,
+      ).get(nowSeconds()) as { value: number };
+      const info = this.#sql(
+        'INSERT INTO mailboxes (account_id, name, special_use, uidvalidity) VALUES (?, ?, ?, ?)',
+      ).run(accountId, n, use, checkUidValidity(value));
+      return Number(info.lastInsertRowid);
+    });
+    return this.#mailbox(id)!;
+  }
+
+  async getMailbox(accountId: AccountId, name: string): Promise<Mailbox | null> {
+    const row = this.#mailboxByName(accountId, normalizeMailboxName(name));
+    return row ? toMailbox(row) : null;
+  }
+
+  async getMailboxById(id: MailboxId): Promise<Mailbox | null> {
+    return this.#mailbox(id);
+  }
+
+  async listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
+    return (this.#sql('SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name')
+      .all(accountId) as MailboxRow[]).map(toMailbox);
+  }
+
+  async renameMailbox(id: MailboxId, newName: string): Promise<void> {
+    checkId(id, 'The mailbox id');
+    const to = normalizeMailboxName(newName);
+    this.#write(() => {
+      const box = this.#mailboxRow(id);
+      if (!box) throw new StoreError('NOT_FOUND', `There is no mailbox ${id}.`);
+      // RFC 9051 §6.3.6 gives renaming INBOX its own meaning (move the messages, keep INBOX);
+      // the session does that with move(), so here it is refused.
+      if (isInbox(box.name)) throw new StoreError('INVALID', 'INBOX cannot be renamed.');
+      const all = this.#sql('SELECT id, name FROM mailboxes WHERE account_id = ?')
+        .all(box.account_id) as Array<{ id: number; name: string }>;
+      const moving: Array<{ id: number; name: string }> = [];
+      const staying = new Set<string>();
+      for (const row of all) {
+        const renamed = renamedName(row.name, box.name, to);
+        if (renamed === null) staying.add(row.name);
+        else moving.push({ id: row.id, name: renamed });
+      }
+      for (const row of moving) {
+        if (staying.has(row.name) || row.name === box.name) {
+          throw new StoreError('ALREADY_EXISTS', `The mailbox "${row.name}" already exists.`);
+        }
+      }
+      // Two steps, so that a new name equal to the old name of another moving row (renaming a
+      // mailbox into its own subtree) never trips UNIQUE half-way. LF cannot occur in a name.
+      const update = this.#sql('UPDATE mailboxes SET name = ? WHERE id = ?');
+      for (const row of moving) update.run(`\n${row.id}`, row.id);
+      for (const row of moving) update.run(row.name, row.id);
+    });
+  }
+
+  async deleteMailbox(id: MailboxId): Promise<void> {
+    checkId(id, 'The mailbox id');
+    this.#write(() => {
+      const box = this.#mailboxRow(id);
+      if (!box) throw new StoreError('NOT_FOUND', `There is no mailbox ${id}.`);
+      // RFC 9051 §6.3.5: it is an error to delete INBOX.
+      if (isInbox(box.name)) throw new StoreError('INVALID', 'INBOX cannot be deleted.');
+      const blobs = this.#sql('SELECT blob_id, count(*) AS n FROM messages WHERE mailbox_id = ? GROUP BY blob_id')
+        .all(id) as Array<{ blob_id: string; n: number }>;
+      this.#sql('DELETE FROM messages WHERE mailbox_id = ?').run(id);
+      this.#releaseBlobs(blobs);
+      // Children stay (RFC 9051 §6.3.5); the change log goes by ON DELETE CASCADE.
+      this.#sql('DELETE FROM mailboxes WHERE id = ?').run(id);
+    });
+  }
+
+  async setSubscribed(id: MailboxId, subscribed: boolean): Promise<void> {
+    this.#write(() => {
+      const info = this.#sql('UPDATE mailboxes SET subscribed = ? WHERE id = ?').run(+subscribed, id);
+      if (info.changes === 0) throw new StoreError('NOT_FOUND', `There is no mailbox ${id}.`);
+    });
+  }
+
+  // ---- messages ------------------------------------------------------------------------------
+
+  async append(mailboxId: MailboxId, input: AppendInput): Promise<AppendResult> {
+    return (await this.appendMany([mailboxId], input))[0]!;
+  }
+
+  async appendMany(targets: MailboxId[], input: AppendInput): Promise<AppendResult[]> {
+    if (!Array.isArray(targets)) throw new StoreError('INVALID', 'Targets must be a list of mailbox ids.');
+    for (const id of targets) checkId(id, 'A mailbox id');
+    checkRaw(input.raw);
+    const flags = JSON.stringify(normalizeFlags(input.flags));
+    const internalDate = checkInternalDate(input.internalDate).getTime();
+    if (targets.length === 0) return [];
+    const blobId = blobIdOf(input.raw);
+    const size = input.raw.length;
+    const cursors = new Map<MailboxId, MailboxCursor>();
+    const results = this.#write(() => {
+      for (const id of targets) {
+        if (!cursors.has(id)) cursors.set(id, this.#cursor(id));
+      }
+      this.#sql(
+        `INSERT INTO blobs (id, size, refcount, data) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET refcount = refcount + excluded.refcount`,
+      ).run(blobId, size, targets.length, input.raw);
+      const out: AppendResult[] = [];
+      for (const id of targets) {
+        const c = cursors.get(id)!;
+        const uid = this.#insertMessage(c, { flags, internal_date: internalDate, size, blob_id: blobId });
+        out.push({ uid, uidValidity: c.uidValidity, modseq: c.modseq });
+      }
+      for (const c of cursors.values()) this.#flush(c);
+      return out;
+    });
+    this.#announce(cursors.values());
+    return results;
+  }
+
+  async listMessages(mailboxId: MailboxId): Promise<MessageRecord[]> {
+    if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    return (this.#sql('SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid')
+      .all(mailboxId) as MessageRow[]).map(toMessage);
+  }
+
+  async getMessage(mailboxId: MailboxId, uid: number): Promise<MessageRecord | null> {
+    const row = this.#messageRow(mailboxId, uid);
+    return row ? toMessage(row) : null;
+  }
+
+  async readBlob(blobId: string): Promise<Buffer> {
+    checkBlobId(blobId);
+    const row = this.#sql('SELECT data FROM blobs WHERE id = ?').get(blobId) as { data: Buffer } | undefined;
+    if (!row) throw new StoreError('NOT_FOUND', `There is no message with content ${blobId}.`);
+    return row.data;
+  }
+
+  async storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
+                   unchangedSince?: number): Promise<MessageRecord[]> {
+    checkId(mailboxId, 'The mailbox id');
+    const wanted = normalizeUids(uids);
+    checkFlagOperation(op);
+    const given = normalizeFlags(flags);
+    if (unchangedSince !== undefined) checkModseq(unchangedSince, 'UNCHANGEDSINCE');
+    let cursor: MailboxCursor | null = null;
+    const changed = this.#write(() => {
+      const c = (cursor = this.#cursor(mailboxId));
+      const out: MessageRecord[] = [];
+      const update = this.#sql('UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?');
+      for (const uid of wanted) {
+        const row = this.#messageRow(mailboxId, uid);
+        if (!row) continue; // UIDs that do not exist are ignored (RFC 9051 §6.4.9)
+        // RFC 7162 §3.1.3: a message modified after UNCHANGEDSINCE is left alone.
+        if (unchangedSince !== undefined && row.modseq > unchangedSince) continue;
+        const before = JSON.parse(row.flags) as Flag[];
+        const after = applyFlagOperation(before, op, given);
+        if (sameFlags(before, after)) continue; // no change, no new modseq (RFC 7162 §3.1.3)
+        const modseq = this.#nextModseq(c);
+        const json = JSON.stringify(after);
+        update.run(json, modseq, mailboxId, uid);
+        this.#logChange(mailboxId, modseq, 'flags', uid, json);
+        out.push(toMessage({ ...row, flags: json, modseq }));
+      }
+      this.#flush(c);
+      return out;
+    });
+    if (cursor) this.#announce([cursor]);
+    return changed;
+  }
+
+  async expunge(mailboxId: MailboxId, uids: number[]): Promise<number[]> {
+    checkId(mailboxId, 'The mailbox id');
+    const wanted = normalizeUids(uids);
+    let cursor: MailboxCursor | null = null;
+    const removed = this.#write(() => {
+      const c = (cursor = this.#cursor(mailboxId));
+      const out: number[] = [];
+      const blobs = new Map<string, number>();
+      const del = this.#sql('DELETE FROM messages WHERE mailbox_id = ? AND uid = ?');
+      for (const uid of wanted) {
+        const row = this.#messageRow(mailboxId, uid);
+        if (!row) continue;
+        del.run(mailboxId, uid);
+        this.#logChange(mailboxId, this.#nextModseq(c), 'expunge', uid, null);
+        c.count -= 1;
+        c.size -= row.size;
+        blobs.set(row.blob_id, (blobs.get(row.blob_id) ?? 0) + 1);
+        out.push(uid);
+      }
+      this.#flush(c);
+      this.#releaseBlobs([...blobs].map(([blob_id, n]) => ({ blob_id, n })));
+      return out;
+    });
+    if (cursor) this.#announce([cursor]);
+    return removed;
+  }
+
+  async copy(fromMailboxId: MailboxId, uids: number[], toMailboxId: MailboxId): Promise<Array<[number, number]>> {
+    return this.#transfer(fromMailboxId, uids, toMailboxId, false);
+  }
+
+  async move(fromMailboxId: MailboxId, uids: number[], toMailboxId: MailboxId): Promise<Array<[number, number]>> {
+    return this.#transfer(fromMailboxId, uids, toMailboxId, true);
+  }
+
+  async changesSince(mailboxId: MailboxId, since: number): Promise<MailboxChange[]> {
+    checkModseq(since, 'The modseq');
+    if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    return this.#changes(mailboxId, since);
+  }
+
+  // ---- coordination --------------------------------------------------------------------------
+
+  async tryLock(key: string): Promise<HeldLock | null> {
+    checkLockKey(key);
+    if (this.#closed) throw new StoreError('INVALID', 'The store is closed.');
+    const lock = this.#locks.tryTake(key, async () => {
+      this.#myLocks.delete(lock!);
+    });
+    if (lock) this.#myLocks.add(lock);
+    return lock;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopPolling();
+    this.#hub.close();
+    for (const lock of [...this.#myLocks]) await lock.release();
+    this.#db.close();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  /** A prepared statement, compiled once per store. */
+  #sql(source: string): Database.Statement {
+    let stmt = this.#statements.get(source);
+    if (!stmt) this.#statements.set(source, (stmt = this.#db.prepare(source)));
+    return stmt;
+  }
+
+  /** Runs `fn` as one IMMEDIATE transaction, mapping constraint errors to StoreError. */
+  #write<T>(fn: () => T): T {
+    try {
+      return this.#db.transaction(fn).immediate();
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
+  #account(id: AccountId): Account | null {
+    const row = this.#sql('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  #accountWhere(where: string, value: string): Account | null {
+    const row = this.#sql(`SELECT * FROM accounts WHERE ${where}`).get(value) as AccountRow | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  #mailboxRow(id: MailboxId): MailboxRow | undefined {
+    return this.#sql('SELECT * FROM mailboxes WHERE id = ?').get(id) as MailboxRow | undefined;
+  }
+
+  #mailbox(id: MailboxId): Mailbox | null {
+    const row = this.#mailboxRow(id);
+    return row ? toMailbox(row) : null;
+  }
+
+  #mailboxByName(accountId: AccountId, name: string): MailboxRow | undefined {
+    return this.#sql('SELECT * FROM mailboxes WHERE account_id = ? AND name = ?')
+      .get(accountId, name) as MailboxRow | undefined;
+  }
+
+  #messageRow(mailboxId: MailboxId, uid: number): MessageRow | undefined {
+    return this.#sql('SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?')
+      .get(mailboxId, uid) as MessageRow | undefined;
+  }
+
+  #highestModseq(id: MailboxId): number | null {
+    const row = this.#sql('SELECT highest_modseq FROM mailboxes WHERE id = ?').get(id) as
+      | { highest_modseq: number }
+      | undefined;
+    return row ? row.highest_modseq : null;
+  }
+
+  #changes(mailboxId: MailboxId, since: number): MailboxChange[] {
+    return (this.#sql('SELECT * FROM changes WHERE mailbox_id = ? AND modseq > ? ORDER BY modseq')
+      .all(mailboxId, since) as ChangeRow[]).map(toChange);
+  }
+
+  #cursor(id: MailboxId): MailboxCursor {
+    const row = this.#mailboxRow(id);
+    if (!row) throw new StoreError('NOT_FOUND', `There is no mailbox ${id}.`);
+    return {
+      id, uidValidity: row.uidvalidity, uidNext: row.uidnext, modseq: row.highest_modseq,
+      count: row.message_count, size: row.total_size, firstModseq: null,
+    };
+  }
+
+  #nextModseq(c: MailboxCursor): number {
+    c.modseq += 1;
+    c.firstModseq ??= c.modseq;
+    return c.modseq;
+  }
+
+  #flush(c: MailboxCursor): void {
+    this.#sql(
+      'UPDATE mailboxes SET uidnext = ?, highest_modseq = ?, message_count = ?, total_size = ? WHERE id = ?',
+    ).run(c.uidNext, c.modseq, c.count, c.size, c.id);
+  }
+
+  /** Inserts a message at the mailbox's next UID with a new modseq; returns the UID. */
+  #insertMessage(c: MailboxCursor, m: { flags: string; internal_date: number; size: number; blob_id: string }): number {
+    const uid = c.uidNext;
+    c.uidNext += 1;
+    const modseq = this.#nextModseq(c);
+    this.#sql(
+      `INSERT INTO messages (mailbox_id, uid, modseq, flags, internal_date, size, blob_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(c.id, uid, modseq, m.flags, m.internal_date, m.size, m.blob_id);
+    this.#logChange(c.id, modseq, 'append', uid, null);
+    c.count += 1;
+    c.size += m.size;
+    return uid;
+  }
+
+  #logChange(mailboxId: MailboxId, modseq: number, kind: MailboxChange['kind'], uid: number, flags: string | null): void {
+    this.#sql('INSERT INTO changes (mailbox_id, modseq, kind, uid, flags) VALUES (?, ?, ?, ?, ?)')
+      .run(mailboxId, modseq, kind, uid, flags);
+  }
+
+  /** Drops `n` references from each blob and deletes the blobs nobody references any more. */
+  #releaseBlobs(blobs: Array<{ blob_id: string; n: number }>): void {
+    const dec = this.#sql('UPDATE blobs SET refcount = refcount - ? WHERE id = ?');
+    const gc = this.#sql('DELETE FROM blobs WHERE id = ? AND refcount <= 0');
+    for (const { blob_id, n } of blobs) {
+      dec.run(n, blob_id);
+      gc.run(blob_id);
+    }
+  }
+
+  /** COPY (RFC 9051 §6.4.7) and MOVE (RFC 6851 §3.3): flags and internal date are kept. */
+  #transfer(fromId: MailboxId, uids: number[], toId: MailboxId, move: boolean): Array<[number, number]> {
+    checkId(fromId, 'The source mailbox id');
+    checkId(toId, 'The destination mailbox id');
+    const wanted = normalizeUids(uids);
+    const cursors = new Map<MailboxId, MailboxCursor>();
+    const pairs = this.#write(() => {
+      const src = this.#cursor(fromId);
+      cursors.set(fromId, src);
+      const dst = toId === fromId ? src : this.#cursor(toId);
+      cursors.set(toId, dst);
+      const rows: MessageRow[] = [];
+      for (const uid of wanted) {
+        const row = this.#messageRow(fromId, uid);
+        if (row) rows.push(row);
+      }
+      const out: Array<[number, number]> = [];
+      const relocate = this.#sql(
+        'UPDATE messages SET mailbox_id = ?, uid = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?',
+      );
+      const addRef = this.#sql('UPDATE blobs SET refcount = refcount + 1 WHERE id = ?');
+      for (const row of rows) {
+        if (move) {
+          // The row itself moves: same blob reference, new place, new UID and modseq.
+          const uid = dst.uidNext;
+          dst.uidNext += 1;
+          const modseq = this.#nextModseq(dst);
+          relocate.run(toId, uid, modseq, fromId, row.uid);
+          this.#logChange(toId, modseq, 'append', uid, null);
+          dst.count += 1;
+          dst.size += row.size;
+          this.#logChange(fromId, this.#nextModseq(src), 'expunge', row.uid, null);
+          src.count -= 1;
+          src.size -= row.size;
+          out.push([row.uid, uid]);
+        } else {
+          addRef.run(row.blob_id);
+          out.push([row.uid, this.#insertMessage(dst, row)]);
+        }
+      }
+      for (const c of cursors.values()) this.#flush(c);
+      return out;
+    });
+    this.#announce(cursors.values());
+    return pairs;
+  }
+
+  /** Tells the feed about committed changes. */
+  #announce(cursors: Iterable<MailboxCursor>): void {
+    for (const c of cursors) {
+      if (c.firstModseq !== null) this.#hub.committed(c.id, c.firstModseq);
+    }
+  }
+
+  // Another process writing the same file (`postern deliver`) cannot call into our feed, so
+  // while anyone listens we look for foreign commits: PRAGMA data_version changes exactly when
+  // another connection has committed (https://sqlite.org/pragma.html#pragma_data_version),
+  // and the hub then reads the change log of each subscribed mailbox past what it delivered.
+  #startPolling(): void {
+    if (this.#poll || this.#closed) return;
+    this.#dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
+    this.#poll = setInterval(() => {
+      try {
+        const version = this.#db.pragma('data_version', { simple: true }) as number;
+        if (version !== this.#dataVersion) {
+          this.#dataVersion = version;
+          this.#hub.pokeAll();
+        }
+      } catch {
+        // The file is busy or closing; the next tick tries again.
+      }
+    }, CROSS_PROCESS_POLL_MS);
+    this.#poll.unref();
+    // Anything another process committed between our last look and now.
+    this.#hub.pokeAll();
+  }
+
+  #stopPolling(): void {
+    if (this.#poll) clearInterval(this.#poll);
+    this.#poll = null;
+  }
+}
+
+/** Constraint failures that reach here become StoreErrors; anything else is passed on. */
+function mapSqliteError(error: unknown): unknown {
+  if (error instanceof StoreError) return error;
+  const e = error as { code?: string; message?: string };
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const m = /UNIQUE constraint failed: (\w+)\.(\w+)(, (\w+)\.(\w+))?/.exec(e.message ?? '');
+    if (m && m[1] === 'accounts') {
+      return new StoreError('ALREADY_EXISTS', duplicateMessage(m[4] ? m[5]! : m[2]!));
+    }
+    return new StoreError('ALREADY_EXISTS', 'It already exists.');
+  }
+  if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return new StoreError('NOT_FOUND', 'A referenced account or mailbox does not exist.');
+  }
+  return error;
+}
