@@ -43,6 +43,13 @@ export function awkwardBytes(): Buffer {
   return Buffer.concat([head, body, Buffer.from([0x00, 0x0d, 0x0a, 0x0d, 0xff, 0xfe, 0xc3])]);
 }
 
+/** The i-th message of the durability test: distinct, binary, and sized to vary. */
+export function durableMessage(i: number): Buffer {
+  const body = Buffer.alloc(200 + (i % 7) * 1000);
+  for (let j = 0; j < body.length; j++) body[j] = (i * 31 + j * 17) & 0xff;
+  return Buffer.concat([Buffer.from(`Subject: durable ${i}\r\n\r\n`), body]);
+}
+
 export interface Collector {
   events: MailboxChange[];
   /** Resolves once `n` events have arrived; rejects after a generous timeout. */

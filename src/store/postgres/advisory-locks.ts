@@ -44,7 +44,7 @@ export class AdvisoryLocks {
 
   #connection(): Promise<pg.Client> {
     if (!this.#client) {
-      const client = new pg.Client(clientConfig(this.#url));
+      const client = new pg.Client(clientConfig(this.#url, `postern-locks:${this.#namespace}`));
       const pending = client.connect().then(() => client);
       const lost = () => {
         if (this.#client !== pending) return;

@@ -12,6 +12,7 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-export function clientConfig(url: string): pg.ClientConfig {
-  return { connectionString: url, types };
+/** `role` names the connection in pg_stat_activity (e.g. `postern-listen:<schema>`). */
+export function clientConfig(url: string, role: string): pg.ClientConfig {
+  return { connectionString: url, types, application_name: role.slice(0, 63) };
 }

@@ -19,7 +19,7 @@ export interface PostgresStoreOptions {
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresMailStore> {
   const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
   checkSchemaName(schema);
-  const pool = new pg.Pool({ ...clientConfig(url), max: options.maxConnections ?? 10 });
+  const pool = new pg.Pool({ ...clientConfig(url, `postern:${schema}`), max: options.maxConnections ?? 10 });
   // An idle client that loses its connection must not crash the process; the pool drops it.
   pool.on('error', () => {});
   try {

@@ -97,6 +97,9 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the file up to SCHEMA_VERSION; refuses a file written by a newer postern. */
 export function migrate(db: Database.Database): void {
+  // Up to date (the usual case): no write lock, so opening the store (e.g. the CLI while the
+  // server is mid-transaction) never waits on another process.
+  if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return;
   const run = db.transaction(() => {
     // Read inside the (immediate) transaction: two processes opening a fresh file at once
     // must not both run migration 0.
