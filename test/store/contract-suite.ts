@@ -717,6 +717,32 @@ export function storeContract(backend: Backend): void {
       assert.equal(new Set(log.map((c) => c.modseq)).size, log.length, 'one modseq per change');
     });
 
+    it('ids that are not positive integers are refused before they reach the database', async ({ store }) => {
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['updateAccount', () => store.updateAccount(0, {})],
+        ['deleteAccount', () => store.deleteAccount(-1)],
+        ['removeGrant', () => store.removeGrant(1.5, 2)],
+        ['listGrantsTo', () => store.listGrantsTo(Number.NaN)],
+        ['hasGrant', () => store.hasGrant(1, 0, 'full')],
+        ['listMailboxes', () => store.listMailboxes('1' as never)],
+        ['createMailbox', () => store.createMailbox(0, 'x')],
+        ['setSubscribed', () => store.setSubscribed(0, true)],
+        ['renameMailbox', () => store.renameMailbox(0, 'x')],
+        ['deleteMailbox', () => store.deleteMailbox(0)],
+        ['append', () => store.append(0, { raw: message() })],
+        ['appendMany', () => store.appendMany([1, -2], { raw: message() })],
+        ['listMessages', () => store.listMessages(0)],
+        ['storeFlags', () => store.storeFlags(0, [1], 'add', ['x'])],
+        ['storeFlags modseq', () => store.storeFlags(1, [1], 'add', ['x'], -1)],
+        ['expunge', () => store.expunge(0, [1])],
+        ['copy', () => store.copy(1, [1], 0)],
+        ['move', () => store.move(0, [1], 1)],
+        ['changesSince', () => store.changesSince(0, 0)],
+        ['changesSince modseq', () => store.changesSince(1, -1)],
+      ];
+      for (const [name, call] of calls) await assert.rejects(call(), rejectsWith('INVALID'), name);
+    });
+
     // ---- feed --------------------------------------------------------------------------------
 
     it('a subscriber hears of appends, flag changes and expunges in its mailbox only', async ({ store }) => {

@@ -206,22 +206,28 @@ export class PostgresMailStore implements MailStore {
   }
 
   async removeGrant(accountId: AccountId, granteeId: AccountId): Promise<void> {
+    checkId(accountId, 'The account id');
+    checkId(granteeId, 'The grantee id');
     const n = await this.#run(this.#pool,
       `DELETE FROM ${this.#s}.grants WHERE account_id = $1 AND grantee_id = $2`, [accountId, granteeId]);
     if (n === 0) throw new StoreError('NOT_FOUND', 'There is no such grant.');
   }
 
   async listGrantsTo(granteeId: AccountId): Promise<Grant[]> {
+    checkId(granteeId, 'The grantee id');
     return (await this.#all<GrantRow>(this.#pool,
       `SELECT * FROM ${this.#s}.grants WHERE grantee_id = $1 ORDER BY account_id`, [granteeId])).map(toGrant);
   }
 
   async listGrantsOn(accountId: AccountId): Promise<Grant[]> {
+    checkId(accountId, 'The account id');
     return (await this.#all<GrantRow>(this.#pool,
       `SELECT * FROM ${this.#s}.grants WHERE account_id = $1 ORDER BY grantee_id`, [accountId])).map(toGrant);
   }
 
   async hasGrant(accountId: AccountId, granteeId: AccountId, access: AccessRight): Promise<boolean> {
+    checkId(accountId, 'The account id');
+    checkId(granteeId, 'The grantee id');
     const row = await this.#one(this.#pool,
       `SELECT 1 FROM ${this.#s}.grants WHERE account_id = $1 AND grantee_id = $2 AND access = $3`,
       [accountId, granteeId, access]);
@@ -265,6 +271,7 @@ export class PostgresMailStore implements MailStore {
   }
 
   async listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
+    checkId(accountId, 'The account id');
     // COLLATE "C": byte order, the same order SQLite gives, whatever the database's locale.
     return (await this.#all<MailboxRow>(this.#pool,
       `SELECT * FROM ${this.#s}.mailboxes WHERE account_id = $1 ORDER BY name COLLATE "C"`, [accountId])).map(toMailbox);
@@ -321,6 +328,8 @@ export class PostgresMailStore implements MailStore {
   }
 
   async setSubscribed(id: MailboxId, subscribed: boolean): Promise<void> {
+    checkId(id, 'The mailbox id');
+    if (typeof subscribed !== 'boolean') throw new StoreError('INVALID', 'subscribed must be true or false.');
     const n = await this.#run(this.#pool, `UPDATE ${this.#s}.mailboxes SET subscribed = $2 WHERE id = $1`, [id, subscribed]);
     if (n === 0) throw new StoreError('NOT_FOUND', `There is no mailbox ${id}.`);
   }

@@ -219,6 +219,8 @@ export class SqliteMailStore implements MailStore {
   }
 
   async removeGrant(accountId: AccountId, granteeId: AccountId): Promise<void> {
+    checkId(accountId, 'The account id');
+    checkId(granteeId, 'The grantee id');
     this.#write(() => {
       const info = this.#sql('DELETE FROM grants WHERE account_id = ? AND grantee_id = ?')
         .run(accountId, granteeId);
@@ -227,16 +229,20 @@ export class SqliteMailStore implements MailStore {
   }
 
   async listGrantsTo(granteeId: AccountId): Promise<Grant[]> {
+    checkId(granteeId, 'The grantee id');
     return (this.#sql('SELECT * FROM grants WHERE grantee_id = ? ORDER BY account_id')
       .all(granteeId) as GrantRow[]).map(toGrant);
   }
 
   async listGrantsOn(accountId: AccountId): Promise<Grant[]> {
+    checkId(accountId, 'The account id');
     return (this.#sql('SELECT * FROM grants WHERE account_id = ? ORDER BY grantee_id')
       .all(accountId) as GrantRow[]).map(toGrant);
   }
 
   async hasGrant(accountId: AccountId, granteeId: AccountId, access: AccessRight): Promise<boolean> {
+    checkId(accountId, 'The account id');
+    checkId(granteeId, 'The grantee id');
     return this.#sql('SELECT 1 FROM grants WHERE account_id = ? AND grantee_id = ? AND access = ?')
       .get(accountId, granteeId, access) !== undefined;
   }
@@ -271,6 +277,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   async listMailboxes(accountId: AccountId): Promise<Mailbox[]> {
+    checkId(accountId, 'The account id');
     return (this.#sql('SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name')
       .all(accountId) as MailboxRow[]).map(toMailbox);
   }
@@ -323,6 +330,8 @@ export class SqliteMailStore implements MailStore {
   }
 
   async setSubscribed(id: MailboxId, subscribed: boolean): Promise<void> {
+    checkId(id, 'The mailbox id');
+    if (typeof subscribed !== 'boolean') throw new StoreError('INVALID', 'subscribed must be true or false.');
     this.#write(() => {
       const info = this.#sql('UPDATE mailboxes SET subscribed = ? WHERE id = ?').run(+subscribed, id);
       if (info.changes === 0) throw new StoreError('NOT_FOUND', `There is no mailbox ${id}.`);
@@ -367,6 +376,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   async listMessages(mailboxId: MailboxId): Promise<MessageRecord[]> {
+    checkId(mailboxId, 'The mailbox id');
     if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
     return (this.#sql('SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid')
       .all(mailboxId) as MessageRow[]).map(toMessage);
@@ -453,6 +463,7 @@ export class SqliteMailStore implements MailStore {
   }
 
   async changesSince(mailboxId: MailboxId, since: number): Promise<MailboxChange[]> {
+    checkId(mailboxId, 'The mailbox id');
     checkModseq(since, 'The modseq');
     if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
     return this.#changes(mailboxId, since);
