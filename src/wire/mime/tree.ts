@@ -199,7 +199,8 @@ export function parseMimeTree(input: Buffer | Uint8Array | string, options: Pars
     p.lines = lines;
   };
 
-  const root = open.length === 0 ? openChain(0, 0, '', null, false) : open[0]!;
+  openChain(0, 0, '', null, false);
+  const root = open[0]!;
   let searchFrom = Math.max(0, open[open.length - 1]!.part.bodyStart - 1);
 
   while (frames.length > 0) {
