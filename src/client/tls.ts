@@ -249,6 +249,46 @@ export class ClientConnection {
     }
   }
 
+  /**
+   * Reads everything until the peer closes (an FTP data connection). Fails with ReadError
+   * 'timeout' when nothing arrives for idleTimeoutMs, and 'protocol' past maxBytes.
+   */
+  async readToEnd(maxBytes: number, idleTimeoutMs: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = this.stream.read() as Buffer | null;
+      if (chunk) {
+        size += chunk.length;
+        this.bytesRead += chunk.length;
+        if (size > maxBytes) throw new ReadError('protocol', `more than ${maxBytes} bytes`);
+        parts.push(chunk);
+        continue;
+      }
+      if (this.ended) {
+        if (this.endReason === 'reset' || this.endReason === 'error') throw new ReadError('closed', this.describeClose());
+        return Buffer.concat(parts, size);
+      }
+      const timedOut = await this.waitReadable(idleTimeoutMs);
+      if (timedOut && this.stream.readableLength === 0 && !this.ended) {
+        throw new ReadError('timeout', `no data for ${idleTimeoutMs} ms`);
+      }
+    }
+  }
+
+  /** Writes the last bytes and half-closes, resolving once they are flushed (FTP upload). */
+  async endWrite(data?: Uint8Array): Promise<void> {
+    if (this.ended) throw new ReadError('closed', this.describeClose());
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.stream.once('error', onError);
+      this.stream.end(data ?? Buffer.alloc(0), () => {
+        this.stream.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
   /** Waits for the first byte (without consuming it), the peer's close, or the timeout. */
   async waitForData(timeoutMs: number): Promise<'data' | 'closed' | 'timeout'> {
     const deadline = Date.now() + timeoutMs;
@@ -340,18 +380,20 @@ export class ClientConnection {
     this.stream.emit('postern:wake');
   }
 
-  private waitReadable(ms: number): Promise<void> {
+  /** Resolves on new data or the end of the stream (false), or after ms (true). */
+  private waitReadable(ms: number): Promise<boolean> {
     const s = this.stream;
     return new Promise((resolve) => {
-      const done = (): void => {
+      const finish = (timedOut: boolean): void => {
         clearTimeout(timer);
-        s.off('readable', done);
-        s.off('postern:wake', done);
-        resolve();
+        s.off('readable', onEvent);
+        s.off('postern:wake', onEvent);
+        resolve(timedOut);
       };
-      const timer = setTimeout(done, ms);
-      s.on('readable', done);
-      s.on('postern:wake', done);
+      const onEvent = (): void => finish(false);
+      const timer = setTimeout(() => finish(true), ms);
+      s.on('readable', onEvent);
+      s.on('postern:wake', onEvent);
     });
   }
 
