@@ -155,8 +155,10 @@ export async function startServer(loaded: LoadedConfig, options: { logger?: Logg
         if (stopped) return;
         stopped = true;
         for (const c of cleanups) c();
-        await closeListeners(listeners);
+        // Stop accepting, then drop open sessions: server.close() waits for every connection.
+        const closing = closeListeners(listeners);
         for (const conn of open) conn.destroy();
+        await closing;
         removeListenersJson(loaded.dataDir);
         await context.protocolLogs.close();
         await store.close();

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dotStuff, topOfMessage } from '../../../src/wire/pop3/dot-stuffing.js';
+
+test('lines starting with a dot are stuffed, including the first line', () => {
+  assert.equal(dotStuff(Buffer.from('.a\r\nb\r\n.\r\n..c\r\n')).toString(), '..a\r\nb\r\n..\r\n...c\r\n');
+});
+
+test('bare LF becomes CRLF and a missing final line ending is added', () => {
+  assert.equal(dotStuff(Buffer.from('a\nb')).toString(), 'a\r\nb\r\n');
+  assert.equal(dotStuff(Buffer.from('a\r\n')).toString(), 'a\r\n');
+  assert.equal(dotStuff(Buffer.alloc(0)).toString(), '');
+});
+
+test('un-stuffing what we stuffed gives the CRLF message back (as a client would)', () => {
+  const msg = 'Subject: x\r\n\r\n.\r\n..\r\nhello\r\n.world\r\n';
+  const stuffed = dotStuff(Buffer.from(msg)).toString();
+  const back = stuffed.split('\r\n').map((l) => (l.startsWith('.') ? l.slice(1) : l)).join('\r\n');
+  assert.equal(back, msg);
+});
+
+test('TOP gives the header, the blank line and n body lines', () => {
+  const msg = Buffer.from('A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\nl3\r\n');
+  assert.equal(topOfMessage(msg, 0).toString(), 'A: 1\r\nB: 2\r\n\r\n');
+  assert.equal(topOfMessage(msg, 2).toString(), 'A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\n');
+  assert.equal(topOfMessage(msg, 99).toString(), msg.toString());
+});
