@@ -14,6 +14,7 @@ import { camelKey, formatList, isProtocolName, protocolSettingsView, setProtocol
 import { parseBool, readAll, readPasswordFromStdin } from './admin/io.js';
 import { devBanner, ensureDemoAccount, prepareDevDataDir } from './admin/dev.js';
 import { deliverLocal, DeliveryError } from './server/delivery/local.js';
+import { ListenError } from './net/listeners.js';
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -263,7 +264,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2;
     }
-    const known = err instanceof ConfigError || err instanceof AdminError || err instanceof UsageError || err instanceof DeliveryError;
+    const known = err instanceof ConfigError || err instanceof AdminError || err instanceof UsageError || err instanceof DeliveryError || err instanceof ListenError;
     const message = known ? (err as Error).message : `Unexpected error: ${(err as Error).message}. Re-run with the same arguments; if it persists, report it with this message.`;
     full.stderr.write(`postern: ${message}\n`);
     return 1;

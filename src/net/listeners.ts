@@ -4,6 +4,14 @@ import net from 'node:net';
 import { renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** A binding could not be bound; the message says why and what to do. */
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
 export type ListenerSecurity = 'starttls' | 'tls' | 'plain';
 
 export interface ListenerSpec {
@@ -52,7 +60,7 @@ function listenOne(spec: ListenerSpec, onSocket: (socket: net.Socket, l: BoundLi
       const hint = err.code === 'EADDRINUSE' ? 'another program listens there: stop it or choose another port'
         : err.code === 'EACCES' ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE: run as root or choose a port ≥ 1024'
         : err.code === 'EADDRNOTAVAIL' ? 'this machine has no such address' : err.message;
-      reject(new Error(`cannot listen for ${spec.protocol} on ${spec.binding}: ${hint}`));
+      reject(new ListenError(`cannot listen for ${spec.protocol} on ${spec.binding}: ${hint}`));
     });
     // "[::]" binds IPv6 only, so the "0.0.0.0" binding Exchange lists beside it does not collide.
     server.listen({ host, port, ipv6Only: host.includes(':') }, () => {
