@@ -200,7 +200,14 @@ export async function probeStartTlsInjection(ctx: PortContext, driver: ProtocolD
     if (!answer.accepted) {
       return { tested: true, vulnerable: false, detail: `the server refused ${driver.starttlsCommand} with a command pipelined behind it: ${answer.reply}` };
     }
-    const { discardedBytes } = await conn.startTls({ verify: 'report', handshakeTimeoutMs: ctx.timeoutMs, ...(ctx.ca !== undefined && { ca: ctx.ca }) }, session.decoder);
+    let discardedBytes: number;
+    try {
+      ({ discardedBytes } = await conn.startTls({ verify: 'report', handshakeTimeoutMs: ctx.timeoutMs, ...(ctx.ca !== undefined && { ca: ctx.ca }) }, session.decoder));
+    } catch (err) {
+      // The plain STARTTLS of the main conversation worked, so this failure is the server's
+      // answer to the pipelining: Dovecot, for one, drops such connections. Safe.
+      return { tested: true, vulnerable: false, detail: `the server accepted ${driver.starttlsCommand} but then ended the connection instead of running the pipelined ${session.pipelinedCommand}: ${explainFailure(err)}` };
+    }
     const wait = Math.min(1000, Math.max(200, Math.floor(ctx.timeoutMs / 4)));
     const injected = await session.unsolicited(wait);
     if (injected) {

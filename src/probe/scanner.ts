@@ -348,7 +348,8 @@ async function runPort(ctx: PortContext, target: ScanTarget, r: PortReport, fact
     const jobs: Promise<unknown>[] = [];
     // STARTTLS always has a driver; an implicit channel never speaks the protocol, so any will do.
     if (via) jobs.push(runTlsChecks(ctx, driver ?? DRIVERS.smtp, via, r));
-    if (driver && plain?.kind === 'greeting' && r.starttls?.offered && starttlsVia) {
+    // Only where STARTTLS itself works, so a failure in the test is the answer to pipelining.
+    if (driver && plain?.kind === 'greeting' && r.starttls?.offered && r.tls?.via === 'starttls') {
       jobs.push(probeStartTlsInjection(ctx, driver).then((x) => (r.starttlsInjection = x)));
     }
     if (driver && r.beforeTls && ctx.serverSelfSource) {

@@ -16,7 +16,7 @@ export const smtpDriver: ProtocolDriver = {
   open: (conn, timeoutMs) => new SmtpSession(conn, timeoutMs),
 };
 
-const line = (r: SmtpReply): string => `${r.code} ${r.lines[0] ?? ''}`.trim() + (r.lines.length > 1 ? ` (+${r.lines.length - 1} lines)` : '');
+const line = (r: SmtpReply): string => `${r.code} ${r.enhanced ? r.enhanced + ' ' : ''}${r.lines[0] ?? ''}`.trim() + (r.lines.length > 1 ? ` (+${r.lines.length - 1} lines)` : '');
 
 class SmtpSession implements ProtocolSession {
   readonly decoder = new SmtpReplyDecoder();
