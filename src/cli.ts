@@ -7,7 +7,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig, type ConfigLocation, type LoadedConfig } from './config/load.js';
 import { openStore } from './store/index.js';
 import type { MailStore } from './store/types.js';
-import { startServer, certificateSource } from './main.js';
+import { startServer, certificateSource, passwordHashPolicy } from './main.js';
 import { ensureSelfSignedCertificate } from './net/certificate.js';
 import { AdminError, addUser, describeAccount, grantFullAccess, removeUser, revokeFullAccess, setUser, type PasswordPolicy, type UserChanges } from './admin/accounts.js';
 import { camelKey, formatList, isProtocolName, protocolSettingsView, setProtocolSettings } from './admin/settings.js';
@@ -30,7 +30,7 @@ function location(opts: { config?: string; data?: string }, io: Io): ConfigLocat
 }
 
 function policyOf(loaded: LoadedConfig): PasswordPolicy {
-  return { scrypt: loaded.config.auth.scrypt, scramIterations: loaded.config.auth.scramIterations };
+  return { hash: passwordHashPolicy(loaded.config), scramIterations: loaded.config.auth.scramIterations };
 }
 
 async function withStore<T>(loaded: LoadedConfig, fn: (store: MailStore) => Promise<T>): Promise<T> {

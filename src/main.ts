@@ -8,6 +8,7 @@ import type { PosternConfig, ProtocolName } from './config/schema.js';
 import { openStore } from './store/index.js';
 import type { MailStore } from './store/types.js';
 import { Authenticator, type AuthenticatorOptions } from './auth/authenticator.js';
+import type { PasswordHashPolicy } from './auth/passwords.js';
 import { ensureSelfSignedCertificate, readCertificatePair, watchCertificate, type CertificateSource } from './net/certificate.js';
 import { TlsPolicy } from './net/tls-policy.js';
 import { Connection, normalizeAddress } from './net/connection.js';
@@ -34,8 +35,13 @@ export function authenticatorOptions(config: PosternConfig): AuthenticatorOption
     lockout: { threshold: a.lockout.threshold, windowMs: a.lockout.window, durationMs: a.lockout.duration },
     allowAdminMailAccess: a.allowAdminMailAccess,
     credentialCacheTtlMs: a.credentialCacheTtl,
-    scrypt: a.scrypt,
+    passwordHash: passwordHashPolicy(config),
   };
+}
+
+export function passwordHashPolicy(config: PosternConfig): PasswordHashPolicy {
+  const a = config.auth;
+  return a.passwordScheme === 'scrypt' ? { scheme: 'scrypt', scrypt: a.scrypt } : { scheme: 'argon2id', argon2: a.argon2 };
 }
 
 export async function certificateSource(loaded: LoadedConfig): Promise<CertificateSource> {

@@ -2,7 +2,7 @@
 // the dev server. Defaults follow Exchange (DESIGN §2, issue #2): UPN = address, domain = the
 // first label of the address's domain upper-cased, SAM name and alias = the local part.
 import type { Account, AccountPatch, MailStore, SpecialUse } from '../store/types.js';
-import { hashPassword, type ScryptParams } from '../auth/passwords.js';
+import { hashPassword, type PasswordHashPolicy } from '../auth/passwords.js';
 import { deriveScramCredentials } from '../wire/sasl/server.js';
 
 export class AdminError extends Error {
@@ -24,7 +24,7 @@ export interface NewUserOptions {
 }
 
 export interface PasswordPolicy {
-  scrypt: ScryptParams;
+  hash: PasswordHashPolicy;
   scramIterations: number;
 }
 
@@ -45,7 +45,7 @@ export function validateAddress(address: string): string {
 export async function passwordFields(password: string, policy: PasswordPolicy): Promise<Pick<Account, 'passwordHash' | 'scram'>> {
   if (password.length === 0) throw new AdminError('The password is empty: give at least one character.');
   return {
-    passwordHash: await hashPassword(password, policy.scrypt),
+    passwordHash: await hashPassword(password, policy.hash),
     scram: deriveScramCredentials(password, { iterations: policy.scramIterations }),
   };
 }

@@ -5,7 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Account, MailStore, ScramCredentials } from '../store/types.js';
 import type { MailAccessProtocol } from '../config/schema.js';
 import { parseLoginName, type LoginName } from './login-name.js';
-import { decoyHash, verifyPassword, type ScryptParams } from './passwords.js';
+import { decoyHash, verifyPassword, type PasswordHashPolicy } from './passwords.js';
 import { LockoutTracker } from './lockout.js';
 import { issueMailAccess, type MailAccess } from './mail-access.js';
 
@@ -15,7 +15,7 @@ export interface AuthenticatorOptions {
   lockout: { threshold: number; windowMs: number; durationMs: number };
   allowAdminMailAccess: boolean;
   credentialCacheTtlMs: number;
-  scrypt: ScryptParams;
+  passwordHash: PasswordHashPolicy;
 }
 
 export type AuthFailureCode =
@@ -201,7 +201,7 @@ export class Authenticator {
   }
 
   private decoyHashFor(): Promise<string> {
-    this.decoy ??= decoyHash(this.options.scrypt);
+    this.decoy ??= decoyHash(this.options.passwordHash);
     return this.decoy;
   }
 }

@@ -1,9 +1,18 @@
-// Password hashes: scrypt in a PHC-style string, "$scrypt$ln=17,r=8,p=1$<salt>$<hash>" (base64,
-// no padding). OWASP's minimum for scrypt is N=2^17, r=8, p=1; the parameters travel with each
-// hash, so raising them later only affects new or changed passwords.
+// Password hashes in PHC strings, so the parameters travel with each hash and raising them
+// later only affects new or changed passwords:
+//   argon2id (default): "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>" — OWASP's first choice;
+//                       its minimum is m=19 MiB, t=2, p=1. Dovecot reads the same string
+//                       as {ARGON2ID}…, so a user table can move between the two.
+//   scrypt:             "$scrypt$ln=17,r=8,p=1$<salt>$<hash>" — OWASP's minimum is N=2^17, r=8, p=1.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { hash as argon2Hash, verify as argon2Verify, Algorithm } from '@node-rs/argon2';
 
 export interface ScryptParams { logN: number; r: number; p: number }
+export interface Argon2Params { memoryKiB: number; iterations: number; parallelism: number }
+
+export type PasswordHashPolicy =
+  | { scheme: 'argon2id'; argon2: Argon2Params }
+  | { scheme: 'scrypt'; scrypt: ScryptParams };
 
 const KEY_LENGTH = 32;
 
@@ -19,13 +28,23 @@ function scrypt(password: string, salt: Buffer, params: ScryptParams): Promise<B
     scryptCb(password.normalize('NFC'), salt, KEY_LENGTH, opts, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
-export async function hashPassword(password: string, params: ScryptParams): Promise<string> {
+export async function hashPassword(password: string, policy: PasswordHashPolicy): Promise<string> {
+  if (policy.scheme === 'argon2id') {
+    return argon2Hash(password.normalize('NFC'), {
+      algorithm: Algorithm.Argon2id,
+      memoryCost: policy.argon2.memoryKiB,
+      timeCost: policy.argon2.iterations,
+      parallelism: policy.argon2.parallelism,
+      outputLen: KEY_LENGTH,
+    });
+  }
+  const { scrypt: params } = policy;
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, params);
   return `$scrypt$ln=${params.logN},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
-export function parseHash(encoded: string): { params: ScryptParams; salt: Buffer; key: Buffer } | null {
+export function parseScryptHash(encoded: string): { params: ScryptParams; salt: Buffer; key: Buffer } | null {
   const m = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(encoded);
   if (!m) return null;
   return {
@@ -36,13 +55,20 @@ export function parseHash(encoded: string): { params: ScryptParams; salt: Buffer
 }
 
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
-  const parsed = parseHash(encoded);
+  if (encoded.startsWith('$argon2id$')) {
+    try {
+      return await argon2Verify(encoded, password.normalize('NFC'));
+    } catch {
+      return false;
+    }
+  }
+  const parsed = parseScryptHash(encoded);
   if (!parsed) return false;
   const key = await scrypt(password, parsed.salt, parsed.params);
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
 }
 
 /** A hash of a password nobody knows, verified against when the user does not exist so a miss costs the same time. */
-export async function decoyHash(params: ScryptParams): Promise<string> {
-  return hashPassword(randomBytes(18).toString('base64'), params);
+export async function decoyHash(policy: PasswordHashPolicy): Promise<string> {
+  return hashPassword(randomBytes(18).toString('base64'), policy);
 }

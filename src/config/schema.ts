@@ -88,7 +88,15 @@ export const configSchema = z.object({
     }).strict().default({ threshold: 5, window: 300_000, duration: 900_000 }),
     /** Exchange bars admin accounts from POP3 and IMAP; set true to allow them. */
     allowAdminMailAccess: z.boolean().default(false),
-    /** scrypt cost for new password hashes; OWASP's minimum is N=2^17, r=8, p=1. */
+    /** Scheme for new password hashes: argon2id (OWASP's first choice) or scrypt. */
+    passwordScheme: z.enum(['argon2id', 'scrypt']).default('argon2id'),
+    /** argon2id cost; OWASP's minimum is m=19 MiB, t=2, p=1. */
+    argon2: z.object({
+      memoryKiB: z.number().int().min(1024).default(19456),
+      iterations: z.number().int().min(1).default(2),
+      parallelism: z.number().int().min(1).default(1),
+    }).strict().default({ memoryKiB: 19456, iterations: 2, parallelism: 1 }),
+    /** scrypt cost; OWASP's minimum is N=2^17, r=8, p=1. */
     scrypt: z.object({
       logN: z.number().int().min(10).max(22).default(17),
       r: z.number().int().min(1).default(8),
@@ -100,7 +108,7 @@ export const configSchema = z.object({
     credentialCacheTtl: duration.default(60 * 60_000),
   }).strict().default({
     failureDelay: 2000, lockout: { threshold: 5, window: 300_000, duration: 900_000 }, allowAdminMailAccess: false,
-    scrypt: { logN: 17, r: 8, p: 1 }, scramIterations: 10_000, credentialCacheTtl: 3_600_000,
+    passwordScheme: 'argon2id', argon2: { memoryKiB: 19456, iterations: 2, parallelism: 1 }, scrypt: { logN: 17, r: 8, p: 1 }, scramIterations: 10_000, credentialCacheTtl: 3_600_000,
   }),
   limits: z.object({
     /** Longest command line accepted after login; pre-auth lines are capped lower. */

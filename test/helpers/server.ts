@@ -12,9 +12,10 @@ import { deliverLocal } from '../../src/server/delivery/local.js';
 
 export const FAST_AUTH = {
   failureDelay: '50ms',
-  scrypt: { logN: 10, r: 8, p: 1 },
+  argon2: { memoryKiB: 1024, iterations: 1, parallelism: 1 },
   scramIterations: 4096,
 };
+const FAST_POLICY = { hash: { scheme: 'argon2id' as const, argon2: FAST_AUTH.argon2 }, scramIterations: FAST_AUTH.scramIterations };
 
 export interface TestServerOptions {
   /** Extra postern.yaml content, merged over the test defaults (sections merged one level deep). */
@@ -44,11 +45,11 @@ export class TestServer {
   }
 
   async addUser(options: NewUserOptions) {
-    return addUser(this.store, options, { scrypt: FAST_AUTH.scrypt, scramIterations: FAST_AUTH.scramIterations });
+    return addUser(this.store, options, FAST_POLICY);
   }
 
   async setUser(address: string, changes: UserChanges) {
-    return setUser(this.store, address, changes, { scrypt: FAST_AUTH.scrypt, scramIterations: FAST_AUTH.scramIterations });
+    return setUser(this.store, address, changes, FAST_POLICY);
   }
 
   async grant(mailbox: string, user: string) {
