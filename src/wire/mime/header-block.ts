@@ -11,6 +11,15 @@ const CR = 0x0d;
 const EIGHT_BIT = /[\x80-\xff]/;
 const LINE_BREAKS = /\r\n|\r|\n/g;
 
+function isFieldName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 export interface HeaderBlock {
   fields: HeaderField[];
   /** Where the body starts: past the empty line, or at the boundary line / end that cut the header short. */
@@ -63,7 +72,7 @@ export function scanHeaderBlock(raw: Buffer, start: number, end: number, isBound
     if (colon === -1 || colon >= e) continue; // no colon: not a field (an mbox "From " line, junk)
     const name = text.slice(s, colon).trim();
     // A field name is printable ASCII without blanks (RFC 5322 §3.6.8); "From x Fri 12:00" is not one.
-    if (name.length === 0 || /[\s\x00-\x1f\x7f-\xff]/.test(name)) continue;
+    if (!isFieldName(name)) continue;
     let ve = e;
     if (ve > colon + 1 && text.charCodeAt(ve - 1) === LF) ve--;
     if (ve > colon + 1 && text.charCodeAt(ve - 1) === CR) ve--;

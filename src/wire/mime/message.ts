@@ -28,7 +28,7 @@ export interface Attachment {
 }
 
 export interface ParsedMessage {
-  /** The MIME tree (byte offsets into the raw message). */
+  /** The MIME tree (byte offsets into the raw message; `lines` not counted unless options.countLines). */
   tree: MimePart;
   /** Header fields of the message: lower-case name → values in order, unfolded and RFC 2047-decoded. */
   headers: Map<string, string[]>;
@@ -72,7 +72,8 @@ function stripAngles(v: string | null): string | null {
  */
 export function parseMessage(input: Buffer | Uint8Array | string, options: ParseTreeOptions = {}): ParsedMessage {
   const raw = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const tree = parseMimeTree(raw, options);
+  // Line counts are for IMAP's BODYSTRUCTURE; a reader does not need them.
+  const tree = parseMimeTree(raw, { countLines: false, ...options });
 
   const headers = new Map<string, string[]>();
   for (const f of tree.headers) {

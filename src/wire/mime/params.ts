@@ -113,6 +113,29 @@ function percentEncode(s: string): string {
   return encodeURIComponent(s).replace(/['()*!]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
+const PARAM_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
+/** The common case, no RFC 2231 parameter anywhere: one pass, first occurrence of a name wins. */
+function simpleParams(pieces: string[], value: string, params: Record<string, string>, rawParams: Array<[string, string]>): ParsedParameterized {
+  for (let p = 1; p < pieces.length; p++) {
+    const piece = pieces[p]!;
+    const eq = piece.indexOf('=');
+    const name = (eq === -1 ? piece : piece.slice(0, eq)).trim().toLowerCase();
+    if (!name || params[name] !== undefined) continue;
+    if (eq === -1) {
+      if (!PARAM_NAME.test(name)) continue;
+      params[name] = '';
+      rawParams.push([name, '']);
+      continue;
+    }
+    const v = unquote(piece.slice(eq + 1));
+    rawParams.push([name, v]);
+    // Not standard in parameters, but Outlook and others send filename="=?UTF-8?B?…?="
+    params[name] = v.indexOf('=?') === -1 ? v : decodeWords(v);
+  }
+  return { value, params, rawParams };
+}
+
 interface Segment {
   index: number;
   extended: boolean;
@@ -130,6 +153,7 @@ export function parseParameterized(input: string): ParsedParameterized {
   const value = pieces[0]!.trim();
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   const rawParams: Array<[string, string]> = [];
+  if (input.indexOf('*') === -1) return simpleParams(pieces, value, params, rawParams);
   // name → continuation segments (RFC 2231 §3), in order of appearance
   const groups = new Map<string, Segment[]>();
   const order: Array<{ name: string; rfc2231: boolean }> = [];

@@ -25,47 +25,49 @@ export function decodeBase64(bytes: Uint8Array): Buffer {
 /**
  * Quoted-printable (RFC 2045 §6.7): =XX octets, soft line breaks "=" CRLF (or LF, or with
  * blanks before the break), blanks before a line break removed (rule 3: transports may add
- * them), malformed "=" sequences kept as they are.
+ * them), malformed "=" sequences kept as they are. Works line by line with native searches
+ * and copies, so plain runs cost next to nothing.
  */
 export function decodeQuotedPrintable(bytes: Uint8Array): Buffer {
-  const len = bytes.length;
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = buf.length;
   const out = Buffer.allocUnsafe(len);
   let j = 0;
-  for (let i = 0; i < len; i++) {
-    const c = bytes[i]!;
-    if (c === 0x3d) {
-      let k = i + 1;
-      while (k < len && (bytes[k] === 0x20 || bytes[k] === 0x09)) k++;
-      if (k >= len) {
-        i = k;
+  let pos = 0;
+  while (pos < len) {
+    const nl = buf.indexOf(0x0a, pos);
+    let e = nl === -1 ? len : nl;
+    const cr = e > pos && buf[e - 1] === 0x0d;
+    if (cr) e--;
+    while (e > pos && (buf[e - 1] === 0x20 || buf[e - 1] === 0x09)) e--;
+    let soft = false;
+    for (let i = pos; i < e; i++) {
+      const c = buf[i]!;
+      if (c !== 0x3d) {
+        out[j++] = c;
         continue;
       }
-      if (bytes[k] === 0x0a) {
-        i = k;
-        continue;
+      if (i === e - 1) {
+        soft = true; // "=" ending the line: a soft line break
+        break;
       }
-      if (bytes[k] === 0x0d && (k + 1 >= len || bytes[k + 1] === 0x0a)) {
-        i = k + 1;
-        continue;
-      }
-      if (i + 2 < len) {
-        const h = HEX[bytes[i + 1]!]!;
-        const l = HEX[bytes[i + 2]!]!;
+      if (i + 2 < e) {
+        const h = HEX[buf[i + 1]!]!;
+        const l = HEX[buf[i + 2]!]!;
         if (h >= 0 && l >= 0) {
           out[j++] = (h << 4) | l;
           i += 2;
           continue;
         }
       }
-      out[j++] = c;
-    } else if (c === 0x20 || c === 0x09) {
-      let k = i + 1;
-      while (k < len && (bytes[k] === 0x20 || bytes[k] === 0x09)) k++;
-      if (k < len && bytes[k] !== 0x0d && bytes[k] !== 0x0a) {
-        for (; i < k; i++) out[j++] = bytes[i]!;
-        i--;
-      } else i = k - 1; // trailing blanks: dropped
-    } else out[j++] = c;
+      out[j++] = 0x3d; // malformed: kept
+    }
+    if (nl === -1) break;
+    if (!soft) {
+      if (cr) out[j++] = 0x0d;
+      out[j++] = 0x0a;
+    }
+    pos = nl + 1;
   }
   return out.subarray(0, j);
 }

@@ -77,6 +77,7 @@ export function parseMimeTree(input: Buffer | Uint8Array | string, options: Pars
   const raw = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const maxDepth = Math.max(0, options.maxDepth ?? DEFAULT_MAX_DEPTH);
   const maxParts = Math.max(1, options.maxParts ?? DEFAULT_MAX_PARTS);
+  const countLines = options.countLines ?? true;
   const end = raw.length;
   const frames: Frame[] = [];
   const open: PartState[] = [];
@@ -145,7 +146,7 @@ export function parseMimeTree(input: Buffer | Uint8Array | string, options: Pars
       children: [],
     };
     partCount++;
-    const needLines = contentType.type === 'text' || contentType.type === 'message' || (parent?.needLines ?? false);
+    const needLines = countLines && (contentType.type === 'text' || contentType.type === 'message' || (parent?.needLines ?? false));
     const state: PartState = { part, needLines };
     open.push(state);
 

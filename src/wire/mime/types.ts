@@ -124,4 +124,6 @@ export interface ParseTreeOptions {
   maxDepth?: number;
   /** Most parts in one message; later boundaries are treated as body text. Default 10,000. */
   maxParts?: number;
+  /** Count body lines (`MimePart.lines`, needed for IMAP BODYSTRUCTURE). Default true; parseMessage turns it off. */
+  countLines?: boolean;
 }
