@@ -24,7 +24,9 @@ function wordEncoding(s: string): 'Q' | 'B' {
 /** Unstructured text (Subject, custom fields): encoded words where needed (RFC 2047 §5(1)). */
 export function encodeUnstructured(value: string): string {
   const v = sanitizeHeaderText(value);
-  if (PRINTABLE_ASCII.test(v) && !LOOKS_ENCODED.test(v)) return v;
+  // A word too long to fold would break the 998-octet line limit (RFC 5322 §2.1.1); encoded
+  // words can be split anywhere, so such text is encoded even when it is ASCII.
+  if (PRINTABLE_ASCII.test(v) && !LOOKS_ENCODED.test(v) && !/[^ ]{900}/.test(v)) return v;
   // Encoding the whole text (rather than word by word) keeps every blank exactly as given.
   return libmime.encodeWord(v, wordEncoding(v), 52);
 }

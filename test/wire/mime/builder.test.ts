@@ -305,6 +305,15 @@ describe('MailBuilder', () => {
     assert.ok(!names(t).includes('bcc'));
   });
 
+  test('a header value with a word longer than a line can hold is encoded so no line passes 998 octets', async () => {
+    const token = 'x'.repeat(5000);
+    const eml = await new MailBuilder().from('a@example.com').subject(token).header('X-Token', token).build();
+    assertWellFormed(eml, 998);
+    const t = parseMessage(eml);
+    assert.equal(t.subject, token);
+    assert.deepEqual(t.headers.get('x-token'), [token]);
+  });
+
   test('header() refuses invalid names and the fields the builder writes itself', () => {
     assert.throws(() => new MailBuilder().header('Bad Name', 'x'), TypeError);
     assert.throws(() => new MailBuilder().header('Content-Type', 'text/plain'), TypeError);
