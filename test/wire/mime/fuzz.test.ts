@@ -44,7 +44,13 @@ const mutation = fc.array(
   { maxLength: 12 },
 );
 
-function mutate(base: Buffer, edits: fc.Infer<typeof mutation>): Buffer {
+type Edit =
+  | { op: 'flip'; at: number; byte: number }
+  | { op: 'insert'; at: number; text: string }
+  | { op: 'delete'; at: number; len: number }
+  | { op: 'truncate'; at: number };
+
+function mutate(base: Buffer, edits: Edit[]): Buffer {
   let b = Buffer.from(base);
   for (const e of edits) {
     const at = b.length === 0 ? 0 : e.at % (b.length + 1);
