@@ -115,6 +115,11 @@ export interface MimePart {
    * message/* parts and everything inside a message/* part; null where IMAP does not need it.
    */
   lines: number | null;
+  /**
+   * Parts of a multipart, in order; the encapsulated message of a message part. A multipart
+   * whose delimiter never occurs has none (RFC 2046 requires one; Dovecot's BODYSTRUCTURE then
+   * shows a single empty text/plain part).
+   */
   children: MimePart[];
   unparsed?: UnparsedReason;
 }
