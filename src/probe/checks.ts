@@ -1,33 +1,52 @@
 // The TLS checks that each need connections of their own: every protocol version alone, the
 // anonymous ciphers, a foreign ALPN offer, session resumption (by ID, by TLS 1.2 ticket, by
 // TLS 1.3 ticket), STARTTLS command injection, and the trusted-network comparison.
-import type { TlsVersion } from '../client/tls.js';
+import type { TlsInfo, TlsVersion } from '../client/tls.js';
 import { ChannelError, explainFailure, openPlainSession, openTlsChannel, type TlsChannel, type Via } from './channel.js';
 import type { PortContext } from './context.js';
 import { readSessionFields, SSL_SESS_FLAG_EXTMS } from './der.js';
 import type { Capabilities, ProtocolDriver } from './protocol/types.js';
 import type { PortReport, VersionResult, View } from './report.js';
+import type { ServerFlight } from './tls-records.js';
+
+/** What a version probe keeps after closing its connection at once (serial servers such as
+ * openssl s_server serve nothing else while a connection stays open). */
+export interface VersionChannelFacts {
+  tls: TlsInfo;
+  flight: ServerFlight;
+  /** The session to resume: TLS 1.2 at the handshake, TLS 1.3 from the NewSessionTicket. */
+  session?: Buffer;
+}
 
 export interface VersionProbe {
   result: VersionResult;
-  /** The open channel is closed by the caller after it took what it needs. */
-  channel: TlsChannel | null;
+  facts: VersionChannelFacts | null;
 }
 
 /** One handshake pinned to `version`, with the legacy versions' ciphers allowed. */
 export async function probeVersion(ctx: PortContext, driver: ProtocolDriver, via: Via, version: TlsVersion): Promise<VersionProbe> {
   const legacy = version === 'TLSv1' || version === 'TLSv1.1';
+  let channel: TlsChannel;
   try {
-    const channel = await ctx.limit(() =>
+    channel = await ctx.limit(() =>
       openTlsChannel(ctx, driver, via, { minVersion: version, maxVersion: version, ...(legacy && { ciphers: 'DEFAULT:@SECLEVEL=0' }) }),
     );
-    const tls = channel.conn.tls!;
-    return { result: { version, accepted: true, cipher: tls.cipher.name, detail: `accepted (${tls.cipher.name})` }, channel };
   } catch (err) {
     if (err instanceof ChannelError && err.stage !== 'handshake') {
-      return { result: { version, accepted: null, cipher: null, detail: `not tested: ${explainFailure(err)}` }, channel: null };
+      return { result: { version, accepted: null, cipher: null, detail: `not tested: ${explainFailure(err)}` }, facts: null };
     }
-    return { result: { version, accepted: false, cipher: null, detail: `refused: ${explainFailure(err)}` }, channel: null };
+    return { result: { version, accepted: false, cipher: null, detail: `refused: ${explainFailure(err)}` }, facts: null };
+  }
+  try {
+    const tls = channel.conn.tls!;
+    // TLS 1.3 tickets come after the handshake; servers send them at once, so a short wait does.
+    const session = version === 'TLSv1.3' ? await channel.conn.waitForSession(Math.min(ctx.timeoutMs, 1000)) : tls.session;
+    return {
+      result: { version, accepted: true, cipher: tls.cipher.name, detail: `accepted (${tls.cipher.name})` },
+      facts: { tls, flight: channel.flight, ...(session && { session }) },
+    };
+  } finally {
+    channel.conn.destroy();
   }
 }
 
@@ -39,10 +58,10 @@ export interface EmsResult {
 
 /** Extended Master Secret from a TLS 1.2 channel: the ServerHello's extension 23 (RFC 7627
  * §5.1), cross-checked with the EXTMS flag OpenSSL stores in the session. */
-export function emsOf(channel: TlsChannel | null): EmsResult {
+export function emsOf(channel: VersionChannelFacts | null): EmsResult {
   if (!channel) return { tested: false, supported: null, detail: 'TLS 1.2 not accepted, so EMS does not apply' };
   const hello = channel.flight.serverHello;
-  const session = channel.conn.tls?.session;
+  const session = channel.tls.session;
   const flags = session ? readSessionFields(session)?.flags : undefined;
   const fromFlags = flags === undefined ? null : (flags & SSL_SESS_FLAG_EXTMS) !== 0n;
   if (!hello) {
@@ -65,8 +84,8 @@ export async function probeResumption(
   ctx: PortContext,
   driver: ProtocolDriver,
   via: Via,
-  tls12: TlsChannel | null,
-  tls13: TlsChannel | null,
+  tls12: VersionChannelFacts | null,
+  tls13: VersionChannelFacts | null,
 ): Promise<Resumption> {
   const untested = (detail: string) => ({ tested: false, issued: null, resumed: null, detail });
   const out: Resumption = {
@@ -86,7 +105,7 @@ export async function probeResumption(
   };
   const jobs: Promise<void>[] = [];
   if (tls12) {
-    const info = tls12.conn.tls!;
+    const info = tls12.tls;
     const issued = Boolean(info.ticket) || tls12.flight.serverHello?.sessionTicket === true;
     if (!issued || !info.session) {
       out.ticketTls12 = { tested: true, issued: false, resumed: null, detail: 'no TLS 1.2 session ticket issued' };
@@ -118,7 +137,7 @@ export async function probeResumption(
   }
   if (tls13) {
     jobs.push((async () => {
-      const session = await tls13.conn.waitForSession(Math.min(ctx.timeoutMs, 1500));
+      const session = tls13.session;
       const hasTicket = session ? readSessionFields(session)?.hasTicket === true : false;
       if (!session || !hasTicket) {
         out.ticketTls13 = { tested: true, issued: false, resumed: null, detail: 'no TLS 1.3 NewSessionTicket received' };

@@ -49,7 +49,7 @@ function unsignedInteger(value: Buffer): bigint {
 
 export interface SessionFields {
   /** SSL_SESSION flags; bit 0 (SSL_SESS_FLAG_EXTMS) says the session used Extended Master Secret. */
-  flags?: bigint;
+  flags: bigint;
   /** Whether the session carries a ticket (tag [10], tlsext_tick). */
   hasTicket: boolean;
   /** Session ID length (0 when the server gave none). */
@@ -68,7 +68,8 @@ export function readSessionFields(der: Buffer): SessionFields | null {
   if (!top || top.tag !== 0x30) return null;
   const items = children(top.value);
   if (items.length < 5) return null;
-  const out: SessionFields = { hasTicket: false, sessionIdLength: items[3]!.value.length };
+  // OpenSSL omits flags when they are zero (ASN1_EXP_OPT_EMBED), so absent means 0.
+  const out: SessionFields = { flags: 0n, hasTicket: false, sessionIdLength: items[3]!.value.length };
   if (items[1]!.tag === 0x02) out.sslVersion = Number(unsignedInteger(items[1]!.value));
   for (const item of items.slice(5)) {
     if (item.tag === 0xaa) out.hasTicket = true; // [10] EXPLICIT OCTET STRING

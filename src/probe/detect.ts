@@ -30,6 +30,8 @@ export type ImplicitOutcome =
  * to catch a dual-mode port's greeting, short enough for the scan budget. */
 export const SETTLE_MS = 1000;
 
+const PLAIN_DELAY_MS = 50;
+
 export async function detectModes(ctx: PortContext, options: { tryPlain: boolean; tryImplicit: boolean }): Promise<{ plain: PlainOutcome | null; implicit: ImplicitOutcome | null }> {
   let tlsSucceeded: () => void = () => undefined;
   const tlsOk = new Promise<void>((r) => (tlsSucceeded = r));
@@ -39,7 +41,12 @@ export async function detectModes(ctx: PortContext, options: { tryPlain: boolean
         return o;
       })
     : Promise.resolve(null);
-  const plain = options.tryPlain ? ctx.limit(() => tryPlain(ctx, tlsOk)) : Promise.resolve(null);
+  // The plaintext attempt starts a moment later so that a server that serves one connection at
+  // a time (openssl s_server, inetd-style tools) takes the TLS attempt first instead of
+  // blocking it behind a connection that waits for a greeting.
+  const plain = options.tryPlain
+    ? new Promise((r) => setTimeout(r, options.tryImplicit ? PLAIN_DELAY_MS : 0)).then(() => ctx.limit(() => tryPlain(ctx, tlsOk)))
+    : Promise.resolve(null);
   const [p, i] = await Promise.all([plain, implicit]);
   return { plain: p, implicit: i };
 }

@@ -311,11 +311,12 @@ async function runPort(ctx: PortContext, target: ScanTarget, r: PortReport, fact
               await login(ctx, r, driver, session, plain.conn, beforeCaps);
             }
           }
-          void session.quit();
+          await session.quit();
         }
       } catch (err) {
         facts.plainDialogError = err;
       }
+      plain.conn.destroy();
     }
 
     // The implicit-TLS conversation: greeting and capabilities inside TLS.
@@ -334,15 +335,17 @@ async function runPort(ctx: PortContext, target: ScanTarget, r: PortReport, fact
           const caps = await opened.session.capabilities();
           r.afterTls = viewOf(ctx.source, greeting.text, caps);
           if (creds) await login(ctx, r, opened.driver, opened.session, implicit.conn, caps);
-          void opened.session.quit();
+          await opened.session.quit();
         }
       } catch (err) {
         facts.implicitDialogError = err;
       }
+      implicit.conn.destroy();
     }
     if (tlsMain) r.tls = tlsDetails(tlsMain, ctx, facts);
 
-    // Checks that need connections of their own.
+    // Checks that need connections of their own (the conversation's connections are closed:
+    // a server that serves one connection at a time must be free for them).
     const driver = protocol ? DRIVERS[protocol] : null;
     const via: Via | null = implicit && (implicit.kind === 'tls' || implicit.kind === 'tls-failed') ? 'implicit' : starttlsVia ? 'starttls' : null;
     const jobs: Promise<unknown>[] = [];
@@ -371,7 +374,7 @@ async function runPort(ctx: PortContext, target: ScanTarget, r: PortReport, fact
     }
     await Promise.all(jobs);
   } finally {
-    for (const c of openConns) setTimeout(() => c.destroy(), 1500).unref();
+    for (const c of openConns) c.destroy();
   }
 }
 
@@ -458,16 +461,10 @@ async function runTlsChecks(ctx: PortContext, driver: ProtocolDriver, via: Via, 
   r.versions = versions;
   r.anonymousCiphers = anon;
   r.alpn = alpn;
-  const ch12 = probes.get('TLSv1.2')?.channel ?? null;
-  const ch13 = probes.get('TLSv1.3')?.channel ?? null;
-  for (const [v, p] of probes) if (v !== 'TLSv1.2' && v !== 'TLSv1.3') p.channel?.conn.destroy();
-  r.ems = emsOf(ch12);
-  try {
-    r.resumption = await probeResumption(ctx, driver, via, ch12, ch13);
-  } finally {
-    ch12?.conn.destroy();
-    ch13?.conn.destroy();
-  }
+  const f12 = probes.get('TLSv1.2')?.facts ?? null;
+  const f13 = probes.get('TLSv1.3')?.facts ?? null;
+  r.ems = emsOf(f12);
+  r.resumption = await probeResumption(ctx, driver, via, f12, f13);
 }
 
 export type { PlainOutcome, ImplicitOutcome };
