@@ -46,6 +46,7 @@ export async function probeFtpData(ctx: PortContext, via: Via, user: string, pas
     });
   let a: FtpClient | null = null;
   let b: FtpClient | null = null;
+  let c: FtpClient | null = null;
   try {
     a = await ctx.limit(connect);
     try {
@@ -91,15 +92,7 @@ export async function probeFtpData(ctx: PortContext, via: Via, user: string, pas
       checks.pasv = { tested: true, announced: d.announced.host ? `${d.announced.host}:${d.announced.port}` : null, controlAddress: control, problem };
     }
 
-    // 2. A data connection with no session to resume.
-    try {
-      await a.list(undefined, { session: 'fresh' });
-      checks.freshData = { tested: true, accepted: true, detail: 'LIST over a data connection with a new TLS session (no resumption) was served' };
-    } catch (err) {
-      checks.freshData = { tested: true, accepted: false, detail: `refused: ${describeError(err)}` };
-    }
-
-    // 3. Another control connection's session.
+    // 2. Another control connection's session.
     try {
       b = await ctx.limit(connect);
       await b.login(user, password);
@@ -124,10 +117,25 @@ export async function probeFtpData(ctx: PortContext, via: Via, user: string, pas
     } catch (err) {
       checks.foreignData = { tested: false, accepted: null, detail: `second control connection failed: ${describeError(err)}` };
     }
+    // 3. A data connection with no session to resume, on a control connection of its own:
+    // vsftpd ends the whole session after refusing a data connection.
+    let ready = false;
+    try {
+      c = await ctx.limit(connect);
+      await c.login(user, password);
+      await c.protectData();
+      ready = true;
+      await c.list(undefined, { session: 'fresh' });
+      checks.freshData = { tested: true, accepted: true, detail: 'LIST over a data connection with a new TLS session (no resumption) was served' };
+    } catch (err) {
+      checks.freshData = ready
+        ? { tested: true, accepted: false, detail: `refused: ${describeError(err)}` }
+        : { tested: false, accepted: null, detail: `third control connection failed: ${describeError(err)}` };
+    }
   } catch (err) {
     const why = `control connection failed: ${describeError(err)}`;
     Object.assign(checks, { ...blankFtpChecks(why), cleartextUser: checks.cleartextUser });
   } finally {
-    await Promise.all([a?.quit(), b?.quit()]);
+    await Promise.all([a?.quit(), b?.quit(), c?.quit()]);
   }
 }

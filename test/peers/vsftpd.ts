@@ -19,6 +19,8 @@ export interface VsftpdOptions {
   noEmsTls12?: boolean;
   /** pasv_address: what 227 replies announce (default 127.0.0.1). */
   pasvAddress?: string;
+  /** force_local_logins_ssl (default true): refuse USER/PASS before AUTH TLS. */
+  forceSslLogins?: boolean;
 }
 
 export interface VsftpdPeer {
@@ -71,6 +73,7 @@ export async function startVsftpd(options: VsftpdOptions): Promise<Started<Vsftp
   set('pasv_min_port', String(base));
   set('pasv_max_port', String(base + 50));
   set('pasv_address', options.pasvAddress ?? '127.0.0.1');
+  set('force_local_logins_ssl', options.forceSslLogins === false ? 'NO' : 'YES');
   const confPath = join(dir, 'vsftpd.conf');
   writeFileSync(confPath, conf);
   const env = { ...process.env };
