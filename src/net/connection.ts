@@ -14,8 +14,13 @@ export interface TlsInfo {
   servername: string | null;
 }
 
-/** Frames waiting to be handled before the socket is paused (a pipelining flood is throttled, not buffered). */
-const MAX_PENDING_FRAMES = 256;
+/**
+ * Received bytes buffered before the socket is paused (a pipelining flood is throttled, not
+ * buffered). Frames are cut from the buffer only when the session asks for one, so that a
+ * session can switch to exact byte counts (expectBytes: IMAP literals, SMTP BDAT chunks) for
+ * data that arrived in the same packet as the command announcing it.
+ */
+const HIGH_WATER_BYTES = 1 << 20;
 
 export class Connection {
   readonly id = randomBytes(6).toString('base64url');
@@ -82,29 +87,28 @@ export class Connection {
     this.framer.maxLineLength = n;
   }
 
-  /** The next n bytes are delivered as one 'bytes' frame (IMAP literals). */
+  /** The next n bytes are delivered as one 'bytes' frame (IMAP literals, SMTP BDAT chunks). */
   expectBytes(n: number): void {
     this.framer.expectBytes(n);
-    this.drainFramer();
   }
 
   /** Waits for the next frame; null once the peer has gone. */
   async nextFrame(): Promise<Frame | null> {
     for (;;) {
-      const f = this.pending.shift();
+      const f = this.pending.shift() ?? this.framer.next();
       if (f) {
-        if (this.pending.length < MAX_PENDING_FRAMES / 2 && this.socket.isPaused() && !this.ended) this.socket.resume();
+        if (this.framer.buffered < HIGH_WATER_BYTES / 2 && this.socket.isPaused() && !this.ended) this.socket.resume();
         return f;
       }
-      this.drainFramer();
-      if (this.pending.length) continue;
       if (this.ended || this.inputEnded) return null;
+      // No complete frame in what we hold: we need more bytes, whatever the high-water mark says.
+      if (this.socket.isPaused()) this.socket.resume();
       await new Promise<void>((resolve) => { this.wake = resolve; });
       this.wake = null;
     }
   }
 
-  /** Frames already received and waiting (POP3/SMTP pipelining: flush replies when this is 0). */
+  /** Bytes already received and waiting (POP3/SMTP pipelining: flush replies when this is false). */
   get hasPendingInput(): boolean {
     return this.pending.length > 0 || this.framer.buffered > 0;
   }
@@ -185,18 +189,12 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => {
       this.resetTimer();
       this.framer.push(chunk);
-      this.drainFramer();
+      if (this.framer.buffered >= HIGH_WATER_BYTES && !socket.isPaused()) socket.pause();
+      if (this.wake) this.wake();
     });
     socket.on('end', () => { this.inputEnded = true; if (this.wake) this.wake(); });
     socket.on('close', () => this.markEnded());
     socket.on('error', () => this.markEnded());
-  }
-
-  private drainFramer(): void {
-    let f: Frame | null;
-    while ((f = this.framer.next())) this.pending.push(f);
-    if (this.pending.length >= MAX_PENDING_FRAMES && !this.socket.isPaused()) this.socket.pause();
-    if (this.pending.length && this.wake) this.wake();
   }
 
   private resetTimer(): void {
