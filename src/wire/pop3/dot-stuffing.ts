@@ -3,23 +3,25 @@
 // its own line. One pass with indexOf keeps large messages fast.
 
 export function dotStuff(message: Buffer): Buffer {
+  // Slices are cut only where something changes (a dotted line start or a bare LF), so a
+  // CRLF message with no leading dots goes out as itself, uncopied.
   const parts: Buffer[] = [];
   let start = 0;
   const n = message.length;
-  // A first line starting with "." is stuffed too.
   if (n > 0 && message[0] === 0x2e) parts.push(DOT);
-  for (;;) {
-    const lf = message.indexOf(0x0a, start);
-    if (lf < 0) break;
-    const hasCr = lf > start && message[lf - 1] === 0x0d;
-    parts.push(message.subarray(start, hasCr ? lf - 1 : lf), CRLF);
+  for (let lf = message.indexOf(0x0a); lf >= 0; lf = message.indexOf(0x0a, lf + 1)) {
+    const bare = lf === 0 || message[lf - 1] !== 0x0d;
+    const dotNext = lf + 1 < n && message[lf + 1] === 0x2e;
+    if (!bare && !dotNext) continue;
+    parts.push(message.subarray(start, bare ? lf : lf + 1));
+    if (bare) parts.push(CRLF);
+    if (dotNext) parts.push(DOT);
     start = lf + 1;
-    if (start < n && message[start] === 0x2e) parts.push(DOT);
   }
-  if (start < n) {
-    parts.push(message.subarray(start));
-    parts.push(CRLF);
-  }
+  const endsWithLf = n > 0 && message[n - 1] === 0x0a;
+  if (parts.length === 0 && (endsWithLf || n === 0)) return message;
+  if (start < n) parts.push(message.subarray(start));
+  if (!endsWithLf && n > 0) parts.push(CRLF);
   return Buffer.concat(parts);
 }
 

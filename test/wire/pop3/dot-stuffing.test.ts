@@ -25,3 +25,18 @@ test('TOP gives the header, the blank line and n body lines', () => {
   assert.equal(topOfMessage(msg, 2).toString(), 'A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\n');
   assert.equal(topOfMessage(msg, 99).toString(), msg.toString());
 });
+
+test('property: for any message, un-stuffing the stuffed form gives it back with CRLF line ends', async () => {
+  const fc = (await import('fast-check')).default;
+  const line = fc.stringMatching(/^[.a-z \r]{0,6}$/);
+  fc.assert(fc.property(fc.array(fc.tuple(line, fc.constantFrom('\n', '\r\n')), { maxLength: 12 }), fc.boolean(), (lines, finalNewline) => {
+    let msg = lines.map(([l, e]) => l.replace(/\r/g, '') + e).join('');
+    if (!finalNewline && msg.length) msg = msg.slice(0, msg.endsWith('\r\n') ? -2 : -1);
+    const stuffed = dotStuff(Buffer.from(msg)).toString();
+    if (msg.length === 0) return stuffed === '';
+    if (!stuffed.endsWith('\r\n')) return false;
+    const back = stuffed.slice(0, -2).split('\r\n').map((l) => (l.startsWith('.') ? l.slice(1) : l)).join('\r\n') + '\r\n';
+    const expected = msg.replace(/\r?\n/g, '\r\n').replace(/(\r\n)?$/, '\r\n');
+    return back === expected && !stuffed.split('\r\n').includes('.'); // no line could end the reply early
+  }), { numRuns: 2000 });
+});

@@ -11,7 +11,9 @@ export default defineCommand({
     const record = drop.get(cmd.msg);
     const raw = await drop.read(cmd.msg);
     s.log.server(`+OK ${record.size} octets [message body]`);
-    await s.conn.writeAsync(Buffer.concat([Buffer.from(`+OK ${record.size} octets\r\n`), dotStuff(raw), TERMINATOR]));
+    s.conn.write(`+OK ${record.size} octets\r\n`);
+    s.conn.write(dotStuff(raw));
+    await s.conn.writeAsync(TERMINATOR);
   },
 });
 
