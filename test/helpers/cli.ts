@@ -1,6 +1,6 @@
 // Runs the real `postern` command (bin/postern.js over the compiled dist/) as a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from './run.js';
@@ -20,6 +20,8 @@ export function postern(args: string[], options: { input?: string; cwd?: string;
 
 /** `postern serve …` in a child process; resolves once listeners.json is written. */
 export async function spawnServer(args: string[], dataDir: string, options: { cwd?: string; timeoutMs?: number } = {}): Promise<{ child: ChildProcess; output: () => string; listeners: Array<{ protocol: string; security: string; address: string; port: number }> }> {
+  // A crashed server leaves its listeners.json behind; don't read the old ports.
+  rmSync(join(dataDir, 'listeners.json'), { force: true });
   const child = spawn(process.execPath, [POSTERN_BIN, 'serve', ...args], { cwd: options.cwd ?? PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => { out += d; });
