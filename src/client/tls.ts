@@ -355,6 +355,9 @@ export class ClientConnection {
     }
     this.stream?.destroy();
     this.raw?.destroy();
+    // Wake a pending read() so it fails now with 'closed' instead of at its deadline (the
+    // client library destroys the connection to cancel a call).
+    this.stream?.emit('postern:wake');
   }
 
   private describeClose(): string {
