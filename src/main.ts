@@ -19,6 +19,8 @@ import { ProtocolLogs } from './server/common/protocol-log.js';
 import type { ServerContext } from './server/common/context.js';
 import type { ProtocolHandler } from './server/common/protocol-handler.js';
 import { protocolHandlers } from './server/handlers.js';
+import { openOutbound, type Outbound } from './server/delivery/outbound.js';
+import { startQueueRunner } from './server/delivery/queue-runner.js';
 
 export interface RunningServer {
   listeners: BoundListener[];
@@ -75,7 +77,9 @@ export async function startServer(loaded: LoadedConfig, options: { logger?: Logg
   removeListenersJson(loaded.dataDir);
   const store = await openStore(loaded.config.store, loaded.dataDir);
   const cleanups: Array<() => void> = [];
+  let outbound: Outbound | null = null;
   try {
+    outbound = await openOutbound(loaded.config.store, loaded.dataDir);
     const certSource = await certificateSource(loaded);
     const tls = new TlsPolicy(readCertificatePair(certSource), {
       minVersion: loaded.config.tls.minVersion,
@@ -104,6 +108,7 @@ export async function startServer(loaded: LoadedConfig, options: { logger?: Logg
       config: () => current.config,
       limits: () => limitsFromConfig(current.config),
       trustedNetworks: () => trusted,
+      outbound,
     };
 
     // `postern settings set` edits postern.yaml; new connections see the change.
@@ -151,6 +156,7 @@ export async function startServer(loaded: LoadedConfig, options: { logger?: Logg
     const listeners = await openListeners(listenerSpecs(loaded.config, handlers), onSocket);
     writeListenersJson(loaded.dataDir, listeners);
     logger.info({ listeners: listeners.map((l) => `${l.protocol}/${l.security} ${l.address}:${l.port}`) }, 'postern is listening');
+    const stopQueueRunner = startQueueRunner(context);
 
     let stopped = false;
     return {
@@ -161,17 +167,20 @@ export async function startServer(loaded: LoadedConfig, options: { logger?: Logg
         if (stopped) return;
         stopped = true;
         for (const c of cleanups) c();
+        await stopQueueRunner();
         // Stop accepting, then drop open sessions: server.close() waits for every connection.
         const closing = closeListeners(listeners);
         for (const conn of open) conn.destroy();
         await closing;
         removeListenersJson(loaded.dataDir);
         await context.protocolLogs.close();
+        await outbound!.queue.close();
         await store.close();
       },
     };
   } catch (err) {
     for (const c of cleanups) c();
+    await outbound?.queue.close();
     await store.close();
     throw err;
   }

@@ -53,8 +53,74 @@ function protocolSection(defaults: { plainPort: number; tlsPort: number; banner:
 
 export const pop3Schema = protocolSection({ plainPort: 110, tlsPort: 995, banner: 'The postern POP3 service is ready.' });
 export const imapSchema = protocolSection({ plainPort: 143, tlsPort: 993, banner: 'The postern IMAP4 service is ready.' });
-export const submissionSchema = protocolSection({ plainPort: 587, tlsPort: 465, banner: 'The postern SMTP submission service is ready.' });
 export type ProtocolSettings = z.infer<typeof pop3Schema>;
+
+// ---- SMTP (issue #4): submission extras, inbound MX, smarthost relay --------------------------
+
+/** Who an authenticated user may name in MAIL FROM and From: (Exchange's Send As). */
+export const SEND_AS_POLICIES = ['own', 'fullAccess', 'any'] as const;
+export type SendAsPolicy = (typeof SEND_AS_POLICIES)[number];
+
+/** RFC 5321 §4.5.3.1.8 asks for at least 100 recipients per message. */
+const maxRecipients = z.number().int().min(1).max(100_000).default(100);
+
+export const submissionSchema = protocolSection({ plainPort: 587, tlsPort: 465, banner: 'The postern SMTP submission service is ready.' }).extend({
+  maxRecipients,
+  /** own: the user's own addresses; fullAccess: also mailboxes they hold FullAccess on; any: no check. */
+  sendAs: z.enum(SEND_AS_POLICIES).default('fullAccess'),
+});
+export type SubmissionSettings = z.infer<typeof submissionSchema>;
+
+const domainName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'a domain such as example.test')
+  .transform((d) => d.toLowerCase());
+
+/** Inbound SMTP (the MX on port 25): off unless this section is present. */
+export const smtpSchema = z.object({
+  enabled: z.boolean().default(true),
+  bindings: z.array(binding).default(['[::]:25', '0.0.0.0:25']),
+  banner: z.string().regex(/^[^\r\n]*$/, 'a banner is one line').max(400).default('The postern SMTP service is ready.'),
+  maxRecipients,
+  /** RFC 5321 §4.5.3.2.7 suggests 5 minutes for the server's timeout. */
+  connectionTimeout: duration.default(5 * 60_000),
+  protocolLog: z.boolean().default(false),
+}).strict();
+export type SmtpSettings = z.infer<typeof smtpSchema>;
+
+export const RELAY_SECURITY = ['tls', 'starttls', 'none'] as const;
+export type RelaySecurity = (typeof RELAY_SECURITY)[number];
+
+/** The smarthost every non-local recipient is relayed through (seed 001: often implicit TLS only). */
+export const relaySchema = z.object({
+  host: z.string().min(1),
+  /** Default by security: tls 465, starttls 587, none 25. */
+  port: z.number().int().min(1).max(65535).optional(),
+  /** tls: implicit TLS (465); starttls: STARTTLS required, never a silent plaintext fallback; none: plaintext. */
+  security: z.enum(RELAY_SECURITY).default('starttls'),
+  auth: z.object({
+    username: z.string().min(1),
+    password: z.string().optional(),
+    /** A file holding the password (first line), relative to the config file. */
+    passwordFile: z.string().optional(),
+  }).strict().refine((a) => (a.password === undefined) !== (a.passwordFile === undefined), {
+    message: 'give relay.auth.password or relay.auth.passwordFile (one of them)',
+  }).optional(),
+  /** Check the smarthost's certificate against the system CAs (or relay.ca) and its name. */
+  verifyCertificate: z.boolean().default(true),
+  /** PEM file of CA certificates to trust instead of the system store, relative to the config. */
+  ca: z.string().optional(),
+  /** Name the certificate must carry; default: host. */
+  servername: z.string().optional(),
+  /** Waits before each retry; the last one repeats until expiry. */
+  retry: z.array(duration).min(1).default([60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 4 * 3_600_000]),
+  /** A message not delivered within this time is bounced (RFC 5321 §4.5.4.1: 4-5 days). */
+  expiry: duration.default(5 * 86_400_000),
+  /** Parallel connections to the smarthost. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  connectTimeout: duration.default(30_000),
+  /** Per-command timeout (RFC 5321 §4.5.3.2 gives 5 min to 10 min; we are less patient). */
+  commandTimeout: duration.default(120_000),
+}).strict();
+export type RelaySettings = z.infer<typeof relaySchema>;
 
 export const configSchema = z.object({
   hostname: z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, 'a host name such as mail.example.test').optional(),
@@ -125,6 +191,10 @@ export const configSchema = z.object({
   imap: imapSchema.default(imapSchema.parse({})),
   pop3: pop3Schema.default(pop3Schema.parse({})),
   submission: submissionSchema.default(submissionSchema.parse({})),
+  smtp: smtpSchema.optional(),
+  relay: relaySchema.optional(),
+  /** Domains this server is the final destination for, beside the domains of its accounts. */
+  acceptedDomains: z.array(domainName).default([]),
   lmtp: z.object({
     enabled: z.boolean().default(true),
     bindings: z.array(binding).default(['127.0.0.1:24']),

@@ -8,6 +8,7 @@ import type { Limits, UserIpTracker } from '../../net/limits.js';
 import type { NetworkList } from '../../net/networks.js';
 import type { PosternConfig } from '../../config/schema.js';
 import type { ProtocolLogs } from './protocol-log.js';
+import type { Outbound } from '../delivery/outbound.js';
 
 export interface ServerContext {
   readonly store: MailStore;
@@ -22,4 +23,6 @@ export interface ServerContext {
   config(): PosternConfig;
   limits(): Limits;
   trustedNetworks(): NetworkList;
+  /** The outgoing-mail queue (SMTP submission queues non-local recipients here). */
+  readonly outbound?: Outbound;
 }

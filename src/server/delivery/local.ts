@@ -59,13 +59,19 @@ export interface DeliveryOptions {
   maxMessageSize?: number;
   flags?: string[];
   internalDate?: Date;
+  /** Trace fields (Return-Path, Received; RFC 5321 §4.4) put before the message, CRLF-ended. */
+  trace?: string;
+}
+
+function withTrace(message: Buffer, trace: string | undefined): Buffer {
+  return trace ? Buffer.concat([Buffer.from(trace, 'utf8'), message]) : message;
 }
 
 /** Resolves once the message is durable in the recipient's mailbox. */
 export async function deliverLocal(store: MailStore, recipient: string, raw: Buffer, options: DeliveryOptions = {}): Promise<{ account: Account; mailbox: Mailbox; result: AppendResult }> {
   const account = await findRecipient(store, recipient);
   if (!account) throw new DeliveryError('unknown-recipient', `No mailbox for ${recipient}.`);
-  const message = toCrlf(raw);
+  const message = withTrace(toCrlf(raw), options.trace);
   if (options.maxMessageSize !== undefined && message.length > options.maxMessageSize) {
     throw new DeliveryError('too-large', `The message (${message.length} octets) is larger than the limit of ${options.maxMessageSize} octets.`);
   }
@@ -76,6 +82,26 @@ export async function deliverLocal(store: MailStore, recipient: string, raw: Buf
     ...(options.internalDate ? { internalDate: options.internalDate } : {}),
   });
   return { account, mailbox, result };
+}
+
+/**
+ * One message into the INBOX of several accounts in a single transaction (SMTP/LMTP with more
+ * than one local recipient): all get it or none does. Accounts are given already resolved
+ * (findRecipient) and distinct; results come back in the same order.
+ */
+export async function deliverLocalMany(store: MailStore, accounts: Account[], raw: Buffer, options: Omit<DeliveryOptions, 'mailbox'> = {}): Promise<AppendResult[]> {
+  const message = withTrace(toCrlf(raw), options.trace);
+  if (options.maxMessageSize !== undefined && message.length > options.maxMessageSize) {
+    throw new DeliveryError('too-large', `The message (${message.length} octets) is larger than the limit of ${options.maxMessageSize} octets.`);
+  }
+  const mailboxes = await Promise.all(accounts.map((a) => targetMailbox(store, a, 'INBOX')));
+  const input = {
+    raw: message,
+    ...(options.flags ? { flags: options.flags } : {}),
+    ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+  };
+  if (mailboxes.length === 1) return [await store.append(mailboxes[0]!.id, input)];
+  return store.appendMany(mailboxes.map((m) => m.id), input);
 }
 
 const CRLF = Buffer.from('\r\n');
