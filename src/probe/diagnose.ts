@@ -105,6 +105,11 @@ export function diagnosePort(r: PortReport, facts: PortFacts, ctx: Pick<ProbeCon
       'The server accepts and immediately drops both plaintext and TLS connections.',
       [r.modeEvidence.plaintext, r.modeEvidence.implicitTls],
       'Check access rules (tcpwrappers, per-IP limits, fail2ban) and the service log.'));
+  } else if (r.mode === 'unknown') {
+    out.push(diag('unexpected-protocol', 'failure', `Port ${p} speaks neither a mail protocol nor TLS`,
+      'No greeting came on a plaintext connection, and a TLS ClientHello got an answer that is not TLS: something else (a web server, a proxy) listens here.',
+      [`plaintext: ${r.modeEvidence.plaintext}`, `implicit TLS: ${r.modeEvidence.implicitTls}`],
+      'Point clients at the right port, or check what listens on this one.'));
   }
 
   if (facts.plainDialogError) out.push(...dialogDiagnoses(p, 'greeting and capability exchange', facts.plainDialogError));

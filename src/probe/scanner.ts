@@ -307,8 +307,9 @@ async function runPort(ctx: PortContext, target: ScanTarget, r: PortReport, fact
                 }
               }
             }
-            if (creds && !starttlsVia && ctx.allowCleartextLogin && implicit?.kind !== 'tls') {
-              await login(ctx, r, driver, session, plain.conn, beforeCaps);
+            if (creds && !tlsMain && implicit?.kind !== 'tls') {
+              if (ctx.allowCleartextLogin) await login(ctx, r, driver, session, plain.conn, beforeCaps);
+              else r.login = { attempted: false, ok: null, method: null, detail: 'not tried: this port gave no TLS, and the probe sends credentials unencrypted only with --allow-cleartext-login' };
             }
           }
           await session.quit();

@@ -41,12 +41,14 @@ export interface LeafOptions {
   validToDays?: number;
   /** Signature hash (sha256 by default; sha1 for a weak-signature case). */
   algorithm?: 'sha1' | 'sha256';
+  /** RSA key of this many bits instead of EC P-256 (e.g. 1024 for a weak-key case). */
+  rsaBits?: number;
 }
 
 export async function makeLeaf(options: LeafOptions): Promise<TestCert> {
   const [cn] = options.names;
   const r = await selfsigned.generate([{ name: 'commonName', value: cn ?? 'localhost' }], {
-    keyType: 'ec',
+    ...(options.rsaBits ? { keyType: 'rsa' as const, keySize: options.rsaBits } : { keyType: 'ec' as const }),
     algorithm: options.algorithm ?? 'sha256',
     notBeforeDate: new Date(Date.now() + (options.validFromDays ?? -1) * DAY),
     notAfterDate: new Date(Date.now() + (options.validToDays ?? 365) * DAY),

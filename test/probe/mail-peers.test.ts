@@ -20,7 +20,7 @@ before(async () => {
   ({ ca, leaf } = await makeGoodCerts());
   // Record each peer as soon as it is up, so after() stops it even if another fails to start.
   await Promise.all([
-    startDovecot({ cert: leaf, secureLoginOnly: true }).then((a) => { if (a.ok) secure = a.peer; else dovecotSkip = a.reason; }),
+    startDovecot({ cert: leaf, secureLoginOnly: true, extra: 'auth_mechanisms = plain login scram-sha-256' }).then((a) => { if (a.ok) secure = a.peer; else dovecotSkip = a.reason; }),
     startDovecot({ cert: leaf, secureLoginOnly: false }).then((b) => { if (b.ok) lax = b.peer; else dovecotSkip = b.reason; }),
     startPostfix({ cert: leaf }).then((c) => { if (c.ok) postfix = c.peer; else postfixSkip = c.reason; }),
   ]);
@@ -46,6 +46,17 @@ describe('probe against Dovecot (IMAP, POP3)', () => {
     });
   });
 
+  test('the login uses the best mechanism offered (SCRAM-SHA-256, channel binding is not offered), and a wrong password fails', async (t) => {
+    if (!secure) return t.skip(dovecotSkip);
+    const p = report.ports[0]!;
+    assert.equal(p.login?.method, 'SCRAM-SHA-256');
+    assert.equal(find(p, 'login-ok').severity, 'info');
+    const bad = await probe({ ca: ca.cert, timeoutMs: 4000 /* Dovecot delays failures by 2 s */, user: 'alice', password: 'wrong', ports: [{ port: secure.imaps, protocol: 'imap', expectedMode: 'tls' }] });
+    const d = find(bad.ports[0]!, 'login-failed');
+    assert.match(d.evidence[0]!, /SCRAM-SHA-256: over TLS: p\d+ NO \[AUTHENTICATIONFAILED\]/);
+    assert.equal(bad.exitCode, 2);
+  });
+
   test('a STARTTLS port used the right way: TLS 1.3, trusted certificate for the name, login over TLS works', (t) => {
     if (!secure) return t.skip(dovecotSkip);
     const p = report.ports[0]!;
@@ -62,6 +73,7 @@ describe('probe against Dovecot (IMAP, POP3)', () => {
       assert.ok(!ids(p).includes(id), `unexpected ${id}`);
     }
     assert.equal(p.starttlsInjection.vulnerable, false);
+    assert.equal(find(p, 'alpn-not-enforced').severity, 'info', 'Dovecot 2.3 ignores ALPN');
   });
 
   test('implicit TLS where the client expects STARTTLS: silence on the plain connection, a working TLS handshake', (t) => {
@@ -116,6 +128,8 @@ describe('probe against Postfix (SMTP)', () => {
     if (!postfix) return;
     report = await probe({
       ca: ca.cert,
+      user: 'alice',
+      password: 'alice-password',
       ports: [
         { port: postfix.starttls, protocol: 'smtp', expectedMode: 'tls' }, // SSL/TLS client on a STARTTLS port
         { port: postfix.implicit, protocol: 'smtp', expectedMode: 'starttls' }, // the .NET SmtpClient case (seed 001)
@@ -147,5 +161,7 @@ describe('probe against Postfix (SMTP)', () => {
     assert.equal(p.starttls?.offered, false);
     assert.equal(find(p, 'starttls-not-offered').severity, 'failure');
     assert.equal(p.tls, null);
+    assert.match(find(p, 'login-skipped').evidence[0]!, /no TLS.*--allow-cleartext-login/);
+    assert.match(find(report.ports[0]!, 'login-skipped').evidence[0]!, /offers no AUTH/);
   });
 });

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
+import { Duplex } from 'node:stream';
 import type { TestCert } from '../peers/certs.js';
 
 export interface TestServer {
@@ -48,7 +49,20 @@ class Lines {
  * STARTTLS stays in the line buffer and is answered after the handshake, inside TLS
  * (CVE-2011-0411); otherwise the buffer is dropped as RFC 3207 §4.2 requires.
  */
-export function startStartTlsSmtpServer(cert: TestCert, options: { vulnerable: boolean }): Promise<TestServer> {
+export interface StartTlsSmtpOptions {
+  /** Run commands pipelined behind STARTTLS after the handshake. */
+  vulnerable: boolean;
+  /** Answer STARTTLS with 454 instead. */
+  refuse?: boolean;
+  /** Bytes sent right after the 220 to STARTTLS, in the same write. */
+  afterReady?: string;
+  /** Answer the ClientHello with garbage instead of TLS. */
+  breakHandshake?: boolean;
+  /** Offer AUTH PLAIN LOGIN before TLS. */
+  authBeforeTls?: boolean;
+}
+
+export function startStartTlsSmtpServer(cert: TestCert, options: StartTlsSmtpOptions): Promise<TestServer> {
   const server = net.createServer((socket) => {
     const lines = new Lines();
     let secure: tls.TLSSocket | null = null;
@@ -57,9 +71,14 @@ export function startStartTlsSmtpServer(cert: TestCert, options: { vulnerable: b
     };
     const handle = (line: string): void => {
       const verb = line.split(' ')[0]!.toUpperCase();
-      if (verb === 'EHLO') write(`250-test.example\r\n250-PIPELINING\r\n${secure ? '250-AUTH PLAIN\r\n' : '250-STARTTLS\r\n'}250 8BITMIME\r\n`);
-      else if (verb === 'STARTTLS' && !secure) {
+      if (verb === 'EHLO') write(`250-test.example\r\n250-PIPELINING\r\n${secure ? '250-AUTH PLAIN\r\n' : `250-STARTTLS\r\n${options.authBeforeTls ? '250-AUTH PLAIN LOGIN\r\n' : ''}`}250 8BITMIME\r\n`);
+      else if (verb === 'STARTTLS' && options.refuse) write('454 4.7.0 TLS not available due to local problem\r\n');
+      else if (verb === 'STARTTLS' && options.breakHandshake) {
         socket.write('220 2.0.0 Ready to start TLS\r\n');
+        socket.removeAllListeners('data');
+        socket.once('data', () => socket.end('this is not TLS\r\n'));
+      } else if (verb === 'STARTTLS' && !secure) {
+        socket.write('220 2.0.0 Ready to start TLS\r\n' + (options.afterReady ?? ''));
         socket.removeAllListeners('data');
         const keep = options.vulnerable ? lines.pending : Buffer.alloc(0);
         lines.pending = Buffer.alloc(0);
@@ -142,4 +161,83 @@ export function startImapTlsServer(options: ImapTlsOptions): Promise<TestServer>
   if (rotateTicketKeys) server.on('secureConnection', () => server.setTicketKeys(randomBytes(48)));
   server.on('tlsClientError', () => undefined);
   return listen(server);
+}
+
+/** Closes every connection as soon as it is accepted. */
+export function startClosingServer(): Promise<TestServer> {
+  return listen(net.createServer((s) => s.destroy()));
+}
+
+/** Greets with fixed text, then answers nothing (or closes when `close`). */
+export function startGreetingServer(greeting: string, options: { close?: boolean } = {}): Promise<TestServer> {
+  return listen(net.createServer((s) => (options.close ? s.end(greeting) : s.write(greeting))));
+}
+
+/**
+ * Dual-mode IMAP: waits a moment for a ClientHello (first byte 0x16, RFC 8446 §5.1) and speaks
+ * TLS if one comes, else greets in plaintext — the port sniffing postern's listeners do.
+ */
+export function startDualModeServer(cert: TestCert): Promise<TestServer> {
+  const greet = (s: net.Socket | tls.TLSSocket): void => {
+    s.write('* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] dual ready\r\n');
+    const lines = new Lines();
+    s.on('data', (c: Buffer) => lines.push(c, (line) => {
+      const [tag, cmd] = line.split(' ');
+      if ((cmd ?? '').toUpperCase() === 'CAPABILITY') s.write(`* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n${tag} OK done\r\n`);
+      else if ((cmd ?? '').toUpperCase() === 'LOGOUT') s.end(`* BYE\r\n${tag} OK\r\n`);
+      else s.write(`${tag} NO not here\r\n`);
+    }));
+  };
+  const server = net.createServer((socket) => {
+    let decided = false;
+    const timer = setTimeout(() => {
+      if (decided) return;
+      decided = true;
+      socket.removeAllListeners('data');
+      greet(socket);
+    }, 150);
+    socket.once('data', (first: Buffer) => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(timer);
+      if (first[0] === 0x16) {
+        // Replay the sniffed bytes to TLS through a JS stream.
+        const duplex = new Duplex({
+          read() {},
+          write(chunk: Buffer, _enc, cb) {
+            socket.write(chunk, cb);
+          },
+          final(cb) {
+            socket.end();
+            cb();
+          },
+        });
+        duplex.push(first);
+        socket.on('data', (c: Buffer) => duplex.push(c));
+        socket.on('end', () => duplex.push(null));
+        socket.on('close', () => duplex.destroy());
+        const t = new tls.TLSSocket(duplex, { isServer: true, cert: cert.cert, key: cert.key });
+        t.on('error', () => undefined);
+        t.once('secure', () => greet(t));
+      } else {
+        socket.end('* BAD expected TLS or nothing\r\n');
+      }
+    });
+  });
+  return listen(server);
+}
+
+/** Implicit-TLS IMAP on ::1 (for the probing-from-the-server case). */
+export async function startImapTlsServerV6(options: ImapTlsOptions): Promise<TestServer | null> {
+  const server = tls.createServer(options, (socket) => {
+    socket.on('error', () => undefined);
+    socket.end('* BYE not today\r\n');
+  });
+  server.on('tlsClientError', () => undefined);
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(0, '::1', () => resolve(true));
+  });
+  if (!ok) return null;
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
