@@ -32,6 +32,12 @@ const PROTO_NAME: Record<string, string> = { smtp: 'SMTP', imap: 'IMAP', pop3: '
 const STARTTLS_WORD: Record<string, string> = { smtp: 'STARTTLS', imap: 'STARTTLS', pop3: 'STLS', ftp: 'AUTH TLS' };
 const IMPLICIT_PORT: Record<string, string> = { smtp: '465', imap: '993', pop3: '995', ftp: '990' };
 const STARTTLS_PORT: Record<string, string> = { smtp: '587', imap: '143', pop3: '110', ftp: '21' };
+const IMPLICIT_HOWTO: Record<string, string> = {
+  smtp: 'Postfix: -o smtpd_tls_wrappermode=yes on the listener; postern: sslBindings',
+  imap: 'Dovecot: "ssl = yes" in the inet_listener; postern: sslBindings',
+  pop3: 'Dovecot: "ssl = yes" in the inet_listener; postern: sslBindings',
+  ftp: 'vsftpd: implicit_ssl=YES on its own listener',
+};
 
 /** The decoder error behind a dialog failure (endless banner, foreign protocol). */
 function decoderErrorOf(err: unknown): { code: string; excerpt: string } | null {
@@ -134,7 +140,7 @@ export function diagnosePort(r: PortReport, facts: PortFacts, ctx: Pick<ProbeCon
     out.push(diag('starttls-port-used-with-implicit-tls', 'failure', `Port ${p} speaks plaintext${r.starttls?.offered ? ` with ${stWord}` : ''}, but clients here expect implicit TLS`,
       'A client set to SSL/TLS sends a ClientHello and reads the server\'s plaintext greeting where a TLS record belongs; it fails with "wrong version number" (OpenSSL), "unexpected packet format" (.NET/Schannel) or a similar handshake error.',
       [`TLS from the first byte: ${r.modeEvidence.implicitTls}`, `plaintext connection: ${r.modeEvidence.plaintext}${r.banner ? ` — "${r.banner}"` : ''}`],
-      `Set the client to ${stWord} for port ${p}${r.protocol ? `, or use port ${IMPLICIT_PORT[r.protocol]} for implicit TLS` : ''}; or enable implicit TLS on this port (Postfix: smtpd_tls_wrappermode=yes; Dovecot: "ssl = yes" on the inet_listener).`));
+      `Set the client to ${stWord} for port ${p}${r.protocol ? `, or use port ${IMPLICIT_PORT[r.protocol]} for implicit TLS` : ''}; or enable implicit TLS on this port (${IMPLICIT_HOWTO[r.protocol ?? 'smtp']}).`));
   }
   if (r.mode === 'dual') {
     out.push(diag('dual-mode-port', 'info', `Port ${p} accepts both implicit TLS and plaintext`, 'The server tells the two apart by the first bytes, so clients work in either mode.', [r.modeEvidence.plaintext, r.modeEvidence.implicitTls], 'Nothing to change.'));

@@ -41,6 +41,8 @@ export async function probeFtpData(ctx: PortContext, via: Via, user: string, pas
       tls: probeTls(ctx),
       timeoutMs: ctx.timeoutMs,
       passive: 'pasv',
+      // A listing is small; a server streaming without end is cut off here.
+      maxDataBytes: 1024 * 1024,
       connectTimeoutMs: ctx.timeoutMs,
       ...(ctx.source && { localAddress: ctx.source }),
     });
