@@ -4,6 +4,9 @@
 // (SQLite: committed with synchronous=FULL under WAL; PostgreSQL: committed), so a caller
 // may acknowledge to a client as soon as the promise resolves.
 
+import type { MimePart } from '../wire/mime/types.js';
+import type { TextField } from './message-index.js';
+
 export type AccountId = number;
 export type MailboxId = number;
 
@@ -102,6 +105,17 @@ export interface AppendResult {
 
 export type FlagOperation = 'set' | 'add' | 'remove';
 
+/** What a flag change did (CONDSTORE, RFC 7162 §3.1.3). */
+export interface FlagUpdate {
+  /** Records whose flags changed, with their new modseq, in UID order. */
+  changed: MessageRecord[];
+  /** UIDs left alone because they were modified after UNCHANGEDSINCE (the [MODIFIED] set). */
+  modified: number[];
+}
+
+/** Searchable text fields of the full-text index; `text` is the header and body together. */
+export type { TextField } from './message-index.js';
+
 /** A change to one mailbox, as the change feed and changesSince() report it. */
 export type MailboxChange =
   | { kind: 'append'; mailboxId: MailboxId; uid: number; modseq: number }
@@ -178,6 +192,30 @@ export interface MailStore {
   move(fromMailboxId: MailboxId, uids: number[], toMailboxId: MailboxId): Promise<Array<[number, number]>>;
   /** Changes with modseq > since, oldest first (CONDSTORE/QRESYNC, NOOP polling). */
   changesSince(mailboxId: MailboxId, since: number): Promise<MailboxChange[]>;
+
+  // ---- for IMAP (added with the IMAP server; each has a contract test) ----
+  /** The messages with these UIDs, in ascending UID order; UIDs that do not exist are left out. */
+  getMessages(mailboxId: MailboxId, uids: number[]): Promise<MessageRecord[]>;
+  /** As storeFlags, and also says which messages failed the UNCHANGEDSINCE test. */
+  updateFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
+              unchangedSince?: number): Promise<FlagUpdate>;
+  /**
+   * The parsed MIME trees of stored messages by blob id, parsed when the message was stored
+   * (messages stored before that existed are parsed and cached on first use). Unknown ids are
+   * left out of the map.
+   */
+  getMimeTrees(blobIds: string[]): Promise<Map<string, MimePart>>;
+  /**
+   * UIDs (ascending) of the mailbox's messages whose decoded `field` contains `value`, compared
+   * case-insensitively (IMAP SEARCH's substring rule), answered from the full-text index.
+   */
+  searchText(mailboxId: MailboxId, field: TextField, value: string): Promise<number[]>;
+  /**
+   * IMAP \Recent (RFC 3501 §2.3.2): returns the first UID that is recent for the caller (every
+   * message with a UID at or above it), and makes every current message non-recent for the next
+   * caller. Atomic, so two sessions never both see a message as recent.
+   */
+  claimRecent(mailboxId: MailboxId): Promise<number>;
 
   // ---- coordination ----
   readonly feed: ChangeFeed;

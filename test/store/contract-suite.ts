@@ -847,6 +847,93 @@ export function storeContract(backend: Backend): void {
 
     // ---- persistence -------------------------------------------------------------------------
 
+    // ---- for IMAP ----------------------------------------------------------------------------
+
+    it('getMessages returns the records of the given UIDs in UID order and skips unknown ones', async ({ store }) => {
+      const { inbox } = await userWithInbox(store);
+      for (let i = 0; i < 5; i++) await store.append(inbox, { raw: message(), flags: i % 2 ? ['\\Seen'] : [] });
+      const got = await store.getMessages(inbox, [4, 2, 99, 2]);
+      assert.deepEqual(got.map((m) => m.uid), [2, 4]);
+      assert.deepEqual(got, [(await store.getMessage(inbox, 2))!, (await store.getMessage(inbox, 4))!]);
+      assert.deepEqual(await store.getMessages(inbox, []), []);
+      assert.deepEqual((await store.getMessages(inbox, [5])).map((m) => m.uid), [5]);
+    });
+
+    it('updateFlags names the messages that failed UNCHANGEDSINCE and changes the rest', async ({ store }) => {
+      const { inbox } = await userWithInbox(store);
+      await store.append(inbox, { raw: message() });
+      await store.append(inbox, { raw: message() });
+      const [touched] = await store.storeFlags(inbox, [2], 'add', ['$Important']);
+      const base = touched!.modseq - 1;
+      const r = await store.updateFlags(inbox, [1, 2], 'add', ['\\Deleted'], base);
+      assert.deepEqual(r.modified, [2]);
+      assert.deepEqual(r.changed.map((m) => [m.uid, m.flags]), [[1, ['\\Deleted']]]);
+      assert.deepEqual((await store.getMessage(inbox, 2))!.flags, ['$Important']);
+      const plain = await store.updateFlags(inbox, [1, 2], 'remove', ['\\Deleted']);
+      assert.deepEqual(plain.modified, []);
+      assert.deepEqual(plain.changed.map((m) => m.uid), [1]);
+    });
+
+    it('a stored message comes with its parsed MIME tree, shared by copies and gone with the bytes', async ({ store }) => {
+      const { account, inbox } = await userWithInbox(store);
+      const other = await store.createMailbox(account.id, 'Other');
+      const raw = Buffer.from('Subject: tree\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b\r\nContent-Type: text/html\r\n\r\n<b>two</b>\r\n--b--\r\n');
+      await store.append(inbox, { raw });
+      await store.copy(inbox, [1], other.id);
+      const blobId = (await store.getMessage(inbox, 1))!.blobId;
+      const trees = await store.getMimeTrees([blobId, 'f'.repeat(64)]);
+      assert.equal(trees.size, 1);
+      const tree = trees.get(blobId)!;
+      assert.equal(tree.kind, 'multipart');
+      assert.deepEqual(tree.children.map((c) => c.contentType.mimeType), ['text/plain', 'text/html']);
+      assert.equal(raw.subarray(tree.children[1]!.bodyStart, tree.children[1]!.bodyEnd).toString(), '<b>two</b>');
+      await store.expunge(inbox, [1]);
+      assert.equal((await store.getMimeTrees([blobId])).size, 1, 'the copy still holds the bytes');
+      await store.expunge(other.id, [1]);
+      assert.equal((await store.getMimeTrees([blobId])).size, 0);
+    });
+
+    it('searchText finds decoded words case-insensitively in each field, substrings included', async ({ store }) => {
+      const { inbox } = await userWithInbox(store);
+      const mail = (from: string, subject: string, body: string, extra = '') =>
+        Buffer.from(`From: ${from}\r\nTo: Team <team@example.test>\r\nSubject: ${subject}\r\n${extra}\r\n${body}\r\n`);
+      await store.append(inbox, { raw: mail('Alice <alice@example.test>', 'Quarterly report', 'Numbers are UP this quarter.') });
+      await store.append(inbox, { raw: mail('=?utf-8?q?J=C3=BCrgen?= <j@example.test>', '=?utf-8?b?w5xiZXJzaWNodA==?=', 'Grüße aus Köln') });
+      await store.append(inbox, { raw: mail('bob@example.test', 'html', '<p>Hidden <b>treasure</b> map</p>', 'Content-Type: text/html\r\n') });
+      await store.append(inbox, { raw: mail('carol@example.test', 'qp', 'caf=C3=A9 au lait', 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n') });
+      assert.deepEqual(await store.searchText(inbox, 'subject', 'QUARTERLY'), [1]);
+      assert.deepEqual(await store.searchText(inbox, 'subject', 'übersicht'), [2]);
+      assert.deepEqual(await store.searchText(inbox, 'from', 'jürgen'), [2]);
+      assert.deepEqual(await store.searchText(inbox, 'from', 'alice@example'), [1]);
+      assert.deepEqual(await store.searchText(inbox, 'body', 'uarte'), [1]);
+      assert.deepEqual(await store.searchText(inbox, 'body', 'treasure map'), [3]);
+      assert.deepEqual(await store.searchText(inbox, 'body', 'Köln'), [2]);
+      assert.deepEqual(await store.searchText(inbox, 'body', 'café'), [4]);
+      assert.deepEqual(await store.searchText(inbox, 'text', 'team@'), [1, 2, 3, 4]);
+      assert.deepEqual(await store.searchText(inbox, 'headers', 'Subject: html'), [3]);
+      assert.deepEqual(await store.searchText(inbox, 'to', 'team'), [1, 2, 3, 4]);
+      assert.deepEqual(await store.searchText(inbox, 'cc', 'team'), []);
+      assert.deepEqual(await store.searchText(inbox, 'body', 'UP'), [1], 'two characters');
+      assert.deepEqual(await store.searchText(inbox, 'body', 'ö'), [2], 'one non-ASCII character');
+      assert.deepEqual(await store.searchText(inbox, 'body', 'nothing like this'), []);
+      assert.deepEqual(await store.searchText(inbox, 'body', 'quote " and % and _'), []);
+      assert.deepEqual(await store.searchText(inbox, 'subject', ''), [1, 2, 3, 4]);
+      await store.expunge(inbox, [1]);
+      assert.deepEqual(await store.searchText(inbox, 'subject', 'quarterly'), []);
+    });
+
+    it('claimRecent hands each new message to one caller only', async ({ store }) => {
+      const { inbox } = await userWithInbox(store);
+      await store.append(inbox, { raw: message() });
+      await store.append(inbox, { raw: message() });
+      assert.equal(await store.claimRecent(inbox), 1);
+      assert.equal(await store.claimRecent(inbox), 3);
+      await store.append(inbox, { raw: message() });
+      assert.equal(await store.claimRecent(inbox), 3);
+      assert.equal(await store.claimRecent(inbox), 4);
+      await assert.rejects(store.claimRecent(inbox + 1000), rejectsWith('NOT_FOUND'));
+    });
+
     it('reopening the store keeps accounts, grants, mailboxes, messages, flags and the change log', async (ctx) => {
       const owner = await ctx.store.createAccount(newAccount('yan'));
       const helper = await ctx.store.createAccount(newAccount('zed'));

@@ -101,7 +101,48 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
     PRIMARY KEY (mailbox_id, modseq)
   );
   `,
+  // 1 → 2 (IMAP): the parsed-message cache with its decoded text, and the \Recent boundary.
+  (s) => `
+  ALTER TABLE ${s}.mailboxes ADD COLUMN recent_uid bigint NOT NULL DEFAULT 1;
+
+  CREATE TABLE ${s}.message_meta (
+    blob_id   text PRIMARY KEY REFERENCES ${s}.blobs(id) ON DELETE CASCADE,
+    tree      text NOT NULL,
+    complete  boolean NOT NULL,
+    subject   text NOT NULL,
+    addr_from text NOT NULL,
+    addr_to   text NOT NULL,
+    addr_cc   text NOT NULL,
+    addr_bcc  text NOT NULL,
+    headers   text NOT NULL,
+    body      text NOT NULL
+  );
+
+  -- Substring search (ILIKE '%x%') from a trigram index when pg_trgm can be had; without it the
+  -- same queries scan, with the same answers.
+  DO $$
+  DECLARE ext_schema text;
+  BEGIN
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    EXCEPTION WHEN OTHERS THEN NULL;
+    END;
+    SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+      WHERE e.extname = 'pg_trgm';
+    IF ext_schema IS NOT NULL THEN
+      EXECUTE format('CREATE INDEX message_meta_text ON %1$s.message_meta USING gin (
+        subject %2$I.gin_trgm_ops, addr_from %2$I.gin_trgm_ops, addr_to %2$I.gin_trgm_ops,
+        addr_cc %2$I.gin_trgm_ops, addr_bcc %2$I.gin_trgm_ops, headers %2$I.gin_trgm_ops,
+        body %2$I.gin_trgm_ops)', ${quoteLiteral(s)}, ext_schema);
+    END IF;
+  END $$;
+  `,
 ];
+
+/** A SQL string literal of the (already double-quoted) schema identifier. */
+function quoteLiteral(identifier: string): string {
+  return `'${identifier.replace(/'/g, "''")}'`;
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -9,9 +9,11 @@ import { ChangeFeedHub } from '../feed.js';
 import { checkLockKey, LocalLocks } from '../local-locks.js';
 import type {
   AccessRight, Account, AccountId, AccountPatch, AppendInput, AppendResult, ChangeFeed, Flag,
-  FlagOperation, Grant, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
-  NewAccount, SpecialUse,
+  FlagOperation, FlagUpdate, Grant, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
+  NewAccount, SpecialUse, TextField,
 } from '../types.js';
+import type { MimePart } from '../../wire/mime/types.js';
+import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
 import {
@@ -349,12 +351,16 @@ export class PostgresMailStore implements MailStore {
     if (targets.length === 0) return [];
     const blobId = blobIdOf(input.raw);
     const size = input.raw.length;
+    // Parse once, at delivery, before the transaction (a copy of known bytes skips it).
+    const known = await this.#one(this.#pool, `SELECT 1 FROM ${this.#s}.message_meta WHERE blob_id = $1`, [blobId]);
+    const entry = known ? null : indexMessage(input.raw);
     return this.#tx(async (db) => {
       const cursors = await this.#cursors(db, targets);
       await db.query(
         `INSERT INTO ${this.#s}.blobs (id, size, refcount, data) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET refcount = ${this.#s}.blobs.refcount + EXCLUDED.refcount`,
         [blobId, size, targets.length, input.raw]);
+      if (entry) await this.#insertMeta(db, blobId, entry);
       const out: AppendResult[] = [];
       const rows = { mailboxIds: [] as number[], uids: [] as number[], modseqs: [] as number[] };
       const log = emptyBatch();
@@ -407,6 +413,11 @@ export class PostgresMailStore implements MailStore {
 
   async storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
                    unchangedSince?: number): Promise<MessageRecord[]> {
+    return (await this.updateFlags(mailboxId, uids, op, flags, unchangedSince)).changed;
+  }
+
+  async updateFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
+                    unchangedSince?: number): Promise<FlagUpdate> {
     checkId(mailboxId, 'The mailbox id');
     const wanted = normalizeUids(uids);
     checkFlagOperation(op);
@@ -418,18 +429,21 @@ export class PostgresMailStore implements MailStore {
       const rows = await this.#all<MessageRow>(db,
         `SELECT * FROM ${this.#s}.messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid`,
         [mailboxId, wanted]);
-      const out: MessageRecord[] = [];
+      const out: FlagUpdate = { changed: [], modified: [] };
       const log = emptyBatch();
       for (const row of rows) {
         // RFC 7162 §3.1.3: a message modified after UNCHANGEDSINCE is left alone.
-        if (unchangedSince !== undefined && row.modseq > unchangedSince) continue;
+        if (unchangedSince !== undefined && row.modseq > unchangedSince) {
+          out.modified.push(row.uid);
+          continue;
+        }
         const after = applyFlagOperation(row.flags, op, given);
         if (sameFlags(row.flags, after)) continue; // no change, no new modseq
         const modseq = nextModseq(c);
         addChange(log, mailboxId, modseq, 'flags', row.uid, after.join(' '));
-        out.push(toMessage({ ...row, flags: after, modseq }));
+        out.changed.push(toMessage({ ...row, flags: after, modseq }));
       }
-      if (out.length > 0) {
+      if (out.changed.length > 0) {
         await db.query(
           `UPDATE ${this.#s}.messages m SET modseq = v.modseq, flags = string_to_array(v.flags, ' ')
            FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS v(uid, modseq, flags)
@@ -485,6 +499,74 @@ export class PostgresMailStore implements MailStore {
       throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
     }
     return changes;
+  }
+
+  // ---- for IMAP ------------------------------------------------------------------------------
+
+  async getMessages(mailboxId: MailboxId, uids: number[]): Promise<MessageRecord[]> {
+    checkId(mailboxId, 'The mailbox id');
+    const wanted = normalizeUids(uids);
+    if (wanted.length === 0) return [];
+    return (await this.#all<MessageRow>(this.#pool,
+      `SELECT * FROM ${this.#s}.messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid`,
+      [mailboxId, wanted])).map(toMessage);
+  }
+
+  async getMimeTrees(blobIds: string[]): Promise<Map<string, MimePart>> {
+    if (!Array.isArray(blobIds)) throw new StoreError('INVALID', 'Blob ids must be a list.');
+    for (const id of blobIds) checkBlobId(id);
+    const out = new Map<string, MimePart>();
+    if (blobIds.length === 0) return out;
+    const rows = await this.#all<{ blob_id: string; tree: string }>(this.#pool,
+      `SELECT blob_id, tree FROM ${this.#s}.message_meta WHERE blob_id = ANY($1::text[])`, [blobIds]);
+    for (const r of rows) out.set(r.blob_id, JSON.parse(r.tree) as MimePart);
+    for (const id of blobIds) {
+      if (out.has(id)) continue;
+      const entry = await this.#indexStoredBlob(id);
+      if (entry) out.set(id, JSON.parse(entry.tree) as MimePart);
+    }
+    return out;
+  }
+
+  async searchText(mailboxId: MailboxId, field: TextField, value: string): Promise<number[]> {
+    checkId(mailboxId, 'The mailbox id');
+    checkTextField(field);
+    if (typeof value !== 'string') throw new StoreError('INVALID', 'The search text must be a string.');
+    if (!(await this.getMailboxById(mailboxId))) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    // Messages stored before the index existed are indexed now (as Dovecot's fts does lazily).
+    const missing = await this.#all<{ blob_id: string }>(this.#pool,
+      `SELECT DISTINCT m.blob_id FROM ${this.#s}.messages m WHERE m.mailbox_id = $1
+       AND NOT EXISTS (SELECT 1 FROM ${this.#s}.message_meta mm WHERE mm.blob_id = m.blob_id)`, [mailboxId]);
+    for (const { blob_id } of missing) await this.#indexStoredBlob(blob_id);
+    const pattern = '%' + value.replace(/[\\%_]/g, '\\$&').replace(/\0/g, ' ') + '%';
+    const where = PG_COLUMNS[field].map((c) => `mm.${c} ILIKE $2`).join(' OR ');
+    const rows = await this.#all<{ uid: number }>(this.#pool,
+      `SELECT m.uid FROM ${this.#s}.messages m JOIN ${this.#s}.message_meta mm ON mm.blob_id = m.blob_id
+       WHERE m.mailbox_id = $1 AND (${where})`, [mailboxId, pattern]);
+    const found = new Set(rows.map((r) => r.uid));
+    // Text cut from the index is searched in the message itself.
+    const partial = await this.#all<{ uid: number; blob_id: string }>(this.#pool,
+      `SELECT m.uid, m.blob_id FROM ${this.#s}.messages m JOIN ${this.#s}.message_meta mm ON mm.blob_id = m.blob_id
+       WHERE m.mailbox_id = $1 AND NOT mm.complete`, [mailboxId]);
+    for (const r of partial) {
+      if (found.has(r.uid)) continue;
+      const raw = await this.readBlob(r.blob_id).catch(() => null);
+      if (raw && textContains(raw, field, value)) found.add(r.uid);
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+
+  async claimRecent(mailboxId: MailboxId): Promise<number> {
+    checkId(mailboxId, 'The mailbox id');
+    return this.#tx(async (db) => {
+      const row = await this.#one<{ recent_uid: number; uidnext: number }>(db,
+        `SELECT recent_uid, uidnext FROM ${this.#s}.mailboxes WHERE id = $1 FOR UPDATE`, [mailboxId]);
+      if (!row) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+      if (Number(row.recent_uid) !== Number(row.uidnext)) {
+        await db.query(`UPDATE ${this.#s}.mailboxes SET recent_uid = uidnext WHERE id = $1`, [mailboxId]);
+      }
+      return [Number(row.recent_uid), []] as const;
+    });
   }
 
   // ---- coordination --------------------------------------------------------------------------
@@ -583,6 +665,27 @@ export class PostgresMailStore implements MailStore {
   async #accountWhere(where: string, value: unknown): Promise<Account | null> {
     const row = await this.#one<AccountRow>(this.#pool, `SELECT * FROM ${this.#s}.accounts WHERE ${where}`, [value]);
     return row ? toAccount(row) : null;
+  }
+
+  /** Inside a transaction: the cache row with its text (nothing if present). */
+  async #insertMeta(db: Db, blobId: string, e: MessageIndexEntry): Promise<void> {
+    await db.query(
+      `INSERT INTO ${this.#s}.message_meta (blob_id, tree, complete, subject, addr_from, addr_to, addr_cc, addr_bcc, headers, body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (blob_id) DO NOTHING`,
+      [blobId, e.tree, e.complete, e.subject, e.from, e.to, e.cc, e.bcc, e.headers, e.body]);
+  }
+
+  /** Parses and indexes a stored message that has no cache row yet; null if the blob is gone. */
+  async #indexStoredBlob(blobId: string): Promise<MessageIndexEntry | null> {
+    const raw = await this.readBlob(blobId).catch(() => null);
+    if (!raw) return null;
+    const entry = indexMessage(raw);
+    await this.#tx(async (db) => {
+      const blob = await this.#one(db, `SELECT 1 FROM ${this.#s}.blobs WHERE id = $1 FOR SHARE`, [blobId]);
+      if (blob) await this.#insertMeta(db, blobId, entry);
+      return [undefined, []] as const;
+    });
+    return entry;
   }
 
   async #highestModseq(id: MailboxId): Promise<number | null> {
@@ -707,6 +810,18 @@ export class PostgresMailStore implements MailStore {
     });
   }
 }
+
+/** Cache columns per search field. */
+const PG_COLUMNS: Record<TextField, string[]> = {
+  subject: ['subject'],
+  from: ['addr_from'],
+  to: ['addr_to'],
+  cc: ['addr_cc'],
+  bcc: ['addr_bcc'],
+  headers: ['headers'],
+  body: ['body'],
+  text: ['headers', 'body'],
+};
 
 function nextModseq(c: MailboxCursor): number {
   c.modseq += 1;

@@ -91,6 +91,30 @@ const MIGRATIONS: ReadonlyArray<string> = [
     PRIMARY KEY (mailbox_id, modseq)
   ) WITHOUT ROWID;
   `,
+  // 1 → 2 (IMAP): the parsed-message cache and full-text index, filled when a message's bytes
+  // are first stored and dropped with them; and the \Recent boundary per mailbox.
+  `
+  ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 1;
+
+  -- One row per blob (content address), so copies share it. tree: wire/mime MimePart JSON.
+  CREATE TABLE message_meta (
+    id       INTEGER PRIMARY KEY,
+    blob_id  TEXT NOT NULL UNIQUE REFERENCES blobs(id) ON DELETE CASCADE,
+    tree     TEXT NOT NULL,
+    complete INTEGER NOT NULL
+  );
+
+  -- Decoded text, rowid = message_meta.id. The trigram tokenizer answers substring queries of
+  -- three or more characters from the index, case-insensitively: exactly IMAP SEARCH's rule
+  -- (https://sqlite.org/fts5.html#the_trigram_tokenizer).
+  CREATE VIRTUAL TABLE message_text USING fts5(
+    subject, addr_from, addr_to, addr_cc, addr_bcc, headers, body,
+    tokenize = 'trigram case_sensitive 0'
+  );
+  CREATE TRIGGER message_meta_delete AFTER DELETE ON message_meta BEGIN
+    DELETE FROM message_text WHERE rowid = old.id;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

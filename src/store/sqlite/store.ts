@@ -9,9 +9,11 @@ import { ChangeFeedHub } from '../feed.js';
 import { checkLockKey, LocalLocks } from '../local-locks.js';
 import type {
   AccessRight, Account, AccountId, AccountPatch, AppendInput, AppendResult, ChangeFeed, Flag,
-  FlagOperation, Grant, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
-  NewAccount, SpecialUse,
+  FlagOperation, FlagUpdate, Grant, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
+  NewAccount, SpecialUse, TextField,
 } from '../types.js';
+import type { MimePart } from '../../wire/mime/types.js';
+import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
 import {
@@ -353,6 +355,8 @@ export class SqliteMailStore implements MailStore {
     if (targets.length === 0) return [];
     const blobId = blobIdOf(input.raw);
     const size = input.raw.length;
+    // Parse once, at delivery, outside the write lock (a copy of known bytes skips it).
+    const entry = this.#hasMeta(blobId) ? null : indexMessage(input.raw);
     const cursors = new Map<MailboxId, MailboxCursor>();
     const results = this.#write(() => {
       for (const id of targets) {
@@ -362,6 +366,7 @@ export class SqliteMailStore implements MailStore {
         `INSERT INTO blobs (id, size, refcount, data) VALUES (?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET refcount = refcount + excluded.refcount`,
       ).run(blobId, size, targets.length, input.raw);
+      if (entry) this.#insertMeta(blobId, entry);
       const out: AppendResult[] = [];
       for (const id of targets) {
         const c = cursors.get(id)!;
@@ -396,21 +401,29 @@ export class SqliteMailStore implements MailStore {
 
   async storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
                    unchangedSince?: number): Promise<MessageRecord[]> {
+    return (await this.updateFlags(mailboxId, uids, op, flags, unchangedSince)).changed;
+  }
+
+  async updateFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
+                    unchangedSince?: number): Promise<FlagUpdate> {
     checkId(mailboxId, 'The mailbox id');
     const wanted = normalizeUids(uids);
     checkFlagOperation(op);
     const given = normalizeFlags(flags);
     if (unchangedSince !== undefined) checkModseq(unchangedSince, 'UNCHANGEDSINCE');
     let cursor: MailboxCursor | null = null;
-    const changed = this.#write(() => {
+    const result = this.#write(() => {
       const c = (cursor = this.#cursor(mailboxId));
-      const out: MessageRecord[] = [];
+      const out: FlagUpdate = { changed: [], modified: [] };
       const update = this.#sql('UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?');
       for (const uid of wanted) {
         const row = this.#messageRow(mailboxId, uid);
         if (!row) continue; // UIDs that do not exist are ignored (RFC 9051 §6.4.9)
         // RFC 7162 §3.1.3: a message modified after UNCHANGEDSINCE is left alone.
-        if (unchangedSince !== undefined && row.modseq > unchangedSince) continue;
+        if (unchangedSince !== undefined && row.modseq > unchangedSince) {
+          out.modified.push(uid);
+          continue;
+        }
         const before = JSON.parse(row.flags) as Flag[];
         const after = applyFlagOperation(before, op, given);
         if (sameFlags(before, after)) continue; // no change, no new modseq (RFC 7162 §3.1.3)
@@ -418,13 +431,13 @@ export class SqliteMailStore implements MailStore {
         const json = JSON.stringify(after);
         update.run(json, modseq, mailboxId, uid);
         this.#logChange(mailboxId, modseq, 'flags', uid, json);
-        out.push(toMessage({ ...row, flags: json, modseq }));
+        out.changed.push(toMessage({ ...row, flags: json, modseq }));
       }
       this.#flush(c);
       return out;
     });
     if (cursor) this.#announce([cursor]);
-    return changed;
+    return result;
   }
 
   async expunge(mailboxId: MailboxId, uids: number[]): Promise<number[]> {
@@ -467,6 +480,100 @@ export class SqliteMailStore implements MailStore {
     checkModseq(since, 'The modseq');
     if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
     return this.#changes(mailboxId, since);
+  }
+
+  // ---- for IMAP ------------------------------------------------------------------------------
+
+  async getMessages(mailboxId: MailboxId, uids: number[]): Promise<MessageRecord[]> {
+    checkId(mailboxId, 'The mailbox id');
+    const wanted = normalizeUids(uids);
+    if (wanted.length === 0) return [];
+    if (wanted.length === 1) {
+      const row = this.#messageRow(mailboxId, wanted[0]!);
+      return row ? [toMessage(row)] : [];
+    }
+    return (this.#sql('SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid')
+      .all(mailboxId, JSON.stringify(wanted)) as MessageRow[]).map(toMessage);
+  }
+
+  async getMimeTrees(blobIds: string[]): Promise<Map<string, MimePart>> {
+    if (!Array.isArray(blobIds)) throw new StoreError('INVALID', 'Blob ids must be a list.');
+    for (const id of blobIds) checkBlobId(id);
+    const out = new Map<string, MimePart>();
+    if (blobIds.length === 0) return out;
+    const rows = (blobIds.length === 1
+      ? this.#sql('SELECT blob_id, tree FROM message_meta WHERE blob_id = ?').all(blobIds[0])
+      : this.#sql('SELECT blob_id, tree FROM message_meta WHERE blob_id IN (SELECT value FROM json_each(?))')
+        .all(JSON.stringify(blobIds))) as Array<{ blob_id: string; tree: string }>;
+    for (const r of rows) out.set(r.blob_id, JSON.parse(r.tree) as MimePart);
+    for (const id of blobIds) {
+      if (out.has(id)) continue;
+      const entry = this.#indexStoredBlob(id);
+      if (entry) out.set(id, JSON.parse(entry.tree) as MimePart);
+    }
+    return out;
+  }
+
+  async searchText(mailboxId: MailboxId, field: TextField, value: string): Promise<number[]> {
+    checkId(mailboxId, 'The mailbox id');
+    checkTextField(field);
+    if (typeof value !== 'string') throw new StoreError('INVALID', 'The search text must be a string.');
+    if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    // Messages stored before the index existed are indexed now (as Dovecot's fts does lazily).
+    const missing = this.#sql(
+      `SELECT DISTINCT m.blob_id FROM messages m WHERE m.mailbox_id = ?
+       AND NOT EXISTS (SELECT 1 FROM message_meta mm WHERE mm.blob_id = m.blob_id)`,
+    ).all(mailboxId) as Array<{ blob_id: string }>;
+    for (const { blob_id } of missing) this.#indexStoredBlob(blob_id);
+    if (value === '') {
+      return (this.#sql('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId) as Array<{ uid: number }>).map((r) => r.uid);
+    }
+    const columns = FTS_COLUMNS[field];
+    const found = new Set<number>();
+    if ([...value].length >= 3) {
+      const query = `{${columns.join(' ')}} : "${value.replace(/"/g, '""')}"`;
+      const rows = this.#sql(
+        `SELECT m.uid FROM messages m JOIN message_meta mm ON mm.blob_id = m.blob_id
+         WHERE m.mailbox_id = ? AND mm.id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)`,
+      ).all(mailboxId, query) as Array<{ uid: number }>;
+      for (const r of rows) found.add(r.uid);
+    } else {
+      // Shorter than a trigram: compare the indexed text directly.
+      const needle = value.toLowerCase();
+      const rows = this.#sql(
+        `SELECT m.uid, ${columns.map((c) => `t.${c}`).join(', ')} FROM messages m
+         JOIN message_meta mm ON mm.blob_id = m.blob_id JOIN message_text t ON t.rowid = mm.id
+         WHERE m.mailbox_id = ?`,
+      ).all(mailboxId) as Array<Record<string, string | number>>;
+      for (const r of rows) {
+        if (columns.some((c) => String(r[c] ?? '').toLowerCase().includes(needle))) found.add(r.uid as number);
+      }
+    }
+    // Text cut from the index is searched in the message itself.
+    const partial = this.#sql(
+      `SELECT m.uid, m.blob_id FROM messages m JOIN message_meta mm ON mm.blob_id = m.blob_id
+       WHERE m.mailbox_id = ? AND mm.complete = 0`,
+    ).all(mailboxId) as Array<{ uid: number; blob_id: string }>;
+    for (const r of partial) {
+      if (found.has(r.uid)) continue;
+      const raw = this.#blobData(r.blob_id);
+      if (raw && textContains(raw, field, value)) found.add(r.uid);
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+
+  async claimRecent(mailboxId: MailboxId): Promise<number> {
+    checkId(mailboxId, 'The mailbox id');
+    return this.#write(() => {
+      const row = this.#sql('SELECT recent_uid, uidnext FROM mailboxes WHERE id = ?').get(mailboxId) as
+        | { recent_uid: number; uidnext: number }
+        | undefined;
+      if (!row) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+      if (row.recent_uid !== row.uidnext) {
+        this.#sql('UPDATE mailboxes SET recent_uid = uidnext WHERE id = ?').run(mailboxId);
+      }
+      return row.recent_uid;
+    });
   }
 
   // ---- coordination --------------------------------------------------------------------------
@@ -535,6 +642,37 @@ export class SqliteMailStore implements MailStore {
   #messageRow(mailboxId: MailboxId, uid: number): MessageRow | undefined {
     return this.#sql('SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?')
       .get(mailboxId, uid) as MessageRow | undefined;
+  }
+
+  #hasMeta(blobId: string): boolean {
+    return this.#sql('SELECT 1 FROM message_meta WHERE blob_id = ?').get(blobId) !== undefined;
+  }
+
+  /** Inside a write transaction: the cache row and its full-text row (nothing if present). */
+  #insertMeta(blobId: string, e: MessageIndexEntry): void {
+    const info = this.#sql('INSERT INTO message_meta (blob_id, tree, complete) VALUES (?, ?, ?) ON CONFLICT (blob_id) DO NOTHING')
+      .run(blobId, e.tree, +e.complete);
+    if (info.changes === 0) return;
+    this.#sql(
+      `INSERT INTO message_text (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, headers, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(info.lastInsertRowid, e.subject, e.from, e.to, e.cc, e.bcc, e.headers, e.body);
+  }
+
+  #blobData(blobId: string): Buffer | null {
+    const row = this.#sql('SELECT data FROM blobs WHERE id = ?').get(blobId) as { data: Buffer } | undefined;
+    return row ? row.data : null;
+  }
+
+  /** Parses and indexes a stored message that has no cache row yet; null if the blob is gone. */
+  #indexStoredBlob(blobId: string): MessageIndexEntry | null {
+    const raw = this.#blobData(blobId);
+    if (!raw) return null;
+    const entry = indexMessage(raw);
+    this.#write(() => {
+      if (this.#sql('SELECT 1 FROM blobs WHERE id = ?').get(blobId)) this.#insertMeta(blobId, entry);
+    });
+    return entry;
   }
 
   #highestModseq(id: MailboxId): number | null {
@@ -682,6 +820,18 @@ export class SqliteMailStore implements MailStore {
     this.#poll = null;
   }
 }
+
+/** Index columns per search field. */
+const FTS_COLUMNS: Record<TextField, string[]> = {
+  subject: ['subject'],
+  from: ['addr_from'],
+  to: ['addr_to'],
+  cc: ['addr_cc'],
+  bcc: ['addr_bcc'],
+  headers: ['headers'],
+  body: ['body'],
+  text: ['headers', 'body'],
+};
 
 /** Constraint failures that reach here become StoreErrors; anything else is passed on. */
 function mapSqliteError(error: unknown): unknown {
