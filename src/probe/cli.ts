@@ -16,12 +16,12 @@ export interface ProbeCliOptions {
   ca?: string;
   /** Per-step timeout in seconds (default 5). */
   timeout?: number;
-  /** Extensions (optional flags the CLI may expose): */
-  /** Send credentials even on an unencrypted connection. */
+  // Optional extensions the CLI may expose as flags:
+  /** --allow-cleartext-login: send credentials even on an unencrypted connection. */
   allowCleartextLogin?: boolean;
-  /** Check certificates against this name instead of HOST. */
+  /** --servername NAME: check certificates against this name instead of HOST. */
   servername?: string;
-  /** Source address for the probe's connections. */
+  /** --source ADDRESS: source address for the probe's connections. */
   source?: string;
 }
 

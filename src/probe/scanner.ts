@@ -110,7 +110,7 @@ export async function scanHost(host: string, options: ScanOptions = {}): Promise
   };
   let address: string;
   try {
-    address = options.address ?? (await resolveAddress(host));
+    address = options.address ?? (await resolveAddress(host, timeoutMs));
   } catch (err) {
     const diagnoses = diagnoseHost({ host, address: null, ports: [], dnsError: (err as Error).message, loopback: false, localInterface: false, source: null, explicitPorts });
     return finish({ ...base, ports: [], diagnoses }, started);
@@ -151,11 +151,21 @@ function finish(partial: Omit<ProbeReport, 'verdict' | 'exitCode' | 'durationMs'
   return { ...partial, durationMs: Date.now() - started, verdict, exitCode: verdict === 'failure' ? 2 : verdict === 'warning' ? 1 : 0 };
 }
 
-async function resolveAddress(host: string): Promise<string> {
+/** The address to probe: IPv4 first (mail servers are most often reached that way), within
+ * the step timeout — a resolver that hangs must not hang the probe. */
+async function resolveAddress(host: string, timeoutMs: number): Promise<string> {
   if (net.isIP(host)) return host;
-  const all = await dns.lookup(host, { all: true });
-  const v4 = all.find((a) => a.family === 4);
-  return (v4 ?? all[0]!).address;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no DNS answer for ${host} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const all = await Promise.race([dns.lookup(host, { all: true }), timeout]);
+    const v4 = all.find((a) => a.family === 4);
+    return (v4 ?? all[0]!).address;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function isLoopback(ip: string): boolean {

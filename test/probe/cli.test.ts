@@ -30,8 +30,8 @@ after(async () => {
 
 const schemaPath = (): string => join(repoRoot(), 'src', 'probe', 'report.schema.json');
 
-async function run(host: string, options: Parameters<typeof runProbeCommand>[1]): Promise<{ code: number; text: string }> {
-  const out = new PassThrough();
+async function run(host: string, options: Parameters<typeof runProbeCommand>[1], tty = false): Promise<{ code: number; text: string }> {
+  const out = Object.assign(new PassThrough(), { isTTY: tty });
   let text = '';
   out.on('data', (c: Buffer) => (text += c.toString()));
   const code = await runProbeCommand(host, options, out);
@@ -74,6 +74,19 @@ describe('postern probe (CLI entry)', () => {
     assert.match(text, /fix: {2}Serve only the protocol's own ALPN ID/);
     assert.match(text, /Verdict: failure \(exit 2\)/);
     assert.ok(!text.includes('\x1b['), 'no ANSI colour when not a TTY');
+  });
+
+  test('on a terminal the verdicts are coloured', async () => {
+    const s = await startSilentServer();
+    stops.push(s.close);
+    const saved = process.env.NO_COLOR;
+    delete process.env.NO_COLOR;
+    try {
+      const { text } = await run('127.0.0.1', { port: s.port, protocol: 'pop3', timeout: 0.3 }, true);
+      assert.ok(text.includes('\x1b[31mfailure\x1b[0m'), 'failure in red');
+    } finally {
+      if (saved !== undefined) process.env.NO_COLOR = saved;
+    }
   });
 
   test('a silent port exits 2 within the timeout', async () => {

@@ -163,3 +163,14 @@ describe('probe: where the probe runs from', () => {
     assert.ok(!ids(r).includes('probing-from-server'));
   });
 });
+
+describe('probe: names that do not resolve', () => {
+  test('an unresolvable host is one failure saying so, not a hang', async () => {
+    const t0 = Date.now();
+    const r = await scanHost('no-such-host.invalid', { timeoutMs: 2000 });
+    assert.equal(find(r, 'dns-failed').severity, 'failure');
+    assert.equal(r.ports.length, 0);
+    assert.equal(r.exitCode, 2);
+    assert.ok(Date.now() - t0 < 3000);
+  });
+});
