@@ -156,7 +156,7 @@ export async function startServer(loaded: LoadedConfig, options: { logger?: Logg
     const listeners = await openListeners(listenerSpecs(loaded.config, handlers), onSocket);
     writeListenersJson(loaded.dataDir, listeners);
     logger.info({ listeners: listeners.map((l) => `${l.protocol}/${l.security} ${l.address}:${l.port}`) }, 'postern is listening');
-    const stopQueueRunner = startQueueRunner(context);
+    const stopQueueRunner = startQueueRunner(context, loaded.baseDir);
 
     let stopped = false;
     return {

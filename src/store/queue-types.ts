@@ -111,6 +111,12 @@ export interface QueueStore {
   flush(id?: QueueId): Promise<number>;
   /** The earliest next attempt among unleased entries, or null when the queue is empty. */
   nextDue(): Promise<Date | null>;
+  /**
+   * Clears leases left by a process that died. SQLite: one server owns the data directory, so
+   * at its start every lease is stale; PostgreSQL: other nodes may hold live leases, so this
+   * does nothing there and stale leases simply expire.
+   */
+  recoverLeases(): Promise<number>;
   close(): Promise<void>;
 }
 

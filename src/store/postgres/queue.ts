@@ -206,6 +206,10 @@ export class PostgresQueueStore implements QueueStore {
     return rows[0]?.t ?? null;
   }
 
+  async recoverLeases(): Promise<number> {
+    return 0;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

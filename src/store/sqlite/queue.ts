@@ -238,6 +238,10 @@ export class SqliteQueueStore implements QueueStore {
     return row.t === null ? null : new Date(row.t);
   }
 
+  async recoverLeases(): Promise<number> {
+    return this.#sql('UPDATE queue_messages SET lease_until = NULL WHERE lease_until IS NOT NULL').run().changes;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
