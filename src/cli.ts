@@ -184,6 +184,34 @@ function buildProgram(io: Io, exit: { code: number }): Command {
       io.stdout.write(`${opts.user} no longer has access to ${mailbox}.\n`);
     });
 
+  // ---- postern queue (issue #4): the outgoing-mail queue ------------------------------------
+  const queueCmd = program.command('queue').description('the outgoing-mail queue (relay through the smarthost)');
+  const withQueue = async <T>(opts: { config?: string; data?: string }, fn: (q: import('./store/queue-types.js').QueueStore) => Promise<T>): Promise<T> => {
+    const loaded = loadConfig(location(opts, io));
+    mkdirSync(loaded.dataDir, { recursive: true });
+    const { openQueueStore } = await import('./server/delivery/outbound.js');
+    const q = await openQueueStore(loaded.config.store, loaded.dataDir);
+    try { return await fn(q); } finally { await q.close(); }
+  };
+  common(queueCmd.command('list').description('messages waiting to be relayed').option('--json', 'JSON output'))
+    .action(async (opts: { config?: string; data?: string; json?: boolean }) => {
+      const { formatQueue, queueView } = await import('./admin/queue.js');
+      const entries = await withQueue(opts, (q) => q.list());
+      io.stdout.write(opts.json ? JSON.stringify(entries.map(queueView), null, 2) + '\n' : formatQueue(entries));
+    });
+  common(queueCmd.command('flush [id]').description('retry now: every message, or the one named'))
+    .action(async (id: string | undefined, opts: { config?: string; data?: string }) => {
+      const { flushQueue } = await import('./admin/queue.js');
+      const n = await withQueue(opts, (q) => flushQueue(q, id));
+      io.stdout.write(`${n} message${n === 1 ? '' : 's'} due now; a running server retries within a second.\n`);
+    });
+  common(queueCmd.command('remove [ids...]').description('delete messages from the queue without bouncing them').option('--all', 'every message'))
+    .action(async (ids: string[], opts: { config?: string; data?: string; all?: boolean }) => {
+      const { removeFromQueue } = await import('./admin/queue.js');
+      const removed = await withQueue(opts, (q) => removeFromQueue(q, opts.all ? 'all' : ids));
+      io.stdout.write(removed.length ? `Removed ${removed.join(', ')}.\n` : 'The queue was already empty.\n');
+    });
+
   const settings = program.command('settings').description('protocol settings, Exchange-shaped');
   common(settings.command('get <protocol>').description('show a protocol\'s settings (Get-PopSettings shape)').option('--json', 'JSON output'))
     .action(async (protocol: string, opts: { config?: string; data?: string; json?: boolean }) => {
