@@ -2,7 +2,7 @@
 // ports, certificate, users and scratch folder. Runs in the foreground (-F) in its own process
 // group, so stopping it stops only what we started.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, isRoot, peerConfig, peerConfigPath, skipReason, stopChild, waitForPort, which } from './common.js';
 import { scratchDir, writeCertFiles, type TestCert } from './certs.js';
@@ -65,5 +65,9 @@ export async function startDovecot(options: DovecotOptions): Promise<Started<Dov
     await stopChild(child);
     throw err;
   }
-  return { ok: true, peer: { imap, imaps, pop3, pop3s, dir, stop: () => stopChild(child) } };
+  const stop = async (): Promise<void> => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { ok: true, peer: { imap, imaps, pop3, pop3s, dir, stop } };
 }

@@ -3,6 +3,7 @@
 // versions allowed, with any certificate. It serves one connection at a time, so tests give it
 // a protocol whose greeting never comes and keep their timeouts short.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { freePorts, peerConfigPath, skipReason, stopChild, waitForPort, which } from './common.js';
 import { scratchDir, writeCertFiles, type TestCert } from './certs.js';
 import type { Started } from './vsftpd.js';
@@ -43,5 +44,9 @@ export async function startSServer(options: SServerOptions): Promise<Started<SSe
     await stopChild(child);
     throw err;
   }
-  return { ok: true, peer: { port, stop: () => stopChild(child) } };
+  const stop = async (): Promise<void> => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { ok: true, peer: { port, stop } };
 }

@@ -3,7 +3,7 @@
 // (smtpd_tls_security_level=none). Built from test/peers/configs/postfix-*.cf in a scratch
 // folder and run with `postfix start-fg` in its own process group.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, isRoot, peerConfig, skipReason, stopChild, waitForPort, which } from './common.js';
 import { scratchDir, writeCertFiles, type TestCert } from './certs.js';
@@ -51,6 +51,7 @@ export async function startPostfix(options: PostfixOptions): Promise<Started<Pos
   const stop = async (): Promise<void> => {
     spawnSync(bin, ['-c', etc, 'stop'], { stdio: 'ignore' });
     await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
   };
   try {
     await Promise.race([

@@ -3,7 +3,7 @@
 // server of seed 000), optionally announcing a wrong PASV address. Runs as a foreground child
 // on a free loopback port; logs in a local account it creates (PAM needs a real user).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, existsSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, isRoot, peerConfig, peerConfigPath, skipReason, stopChild, waitForPort, which } from './common.js';
 import { scratchDir, writeCertFiles, type TestCert } from './certs.js';
@@ -99,7 +99,10 @@ export async function startVsftpd(options: VsftpdOptions): Promise<Started<Vsftp
       password: FTP_PASSWORD,
       home,
       log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
-      stop: () => stopChild(child),
+      stop: async () => {
+        await stopChild(child);
+        rmSync(dir, { recursive: true, force: true });
+      },
     },
   };
 }
