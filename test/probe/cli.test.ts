@@ -47,8 +47,8 @@ function validate(report: unknown): void {
 describe('postern probe (CLI entry)', () => {
   test('the published JSON Schema file is the one the code generates', () => {
     const generated = JSON.stringify(probeReportJsonSchema(), null, 2) + '\n';
-    const committed = readFileSync(schemaPath(), 'utf8');
     if (process.env.POSTERN_WRITE_SCHEMA) writeFileSync(schemaPath(), generated);
+    const committed = readFileSync(schemaPath(), 'utf8');
     assert.equal(committed, generated, 'src/probe/report.schema.json is stale: rerun this test with POSTERN_WRITE_SCHEMA=1');
   });
 
