@@ -192,17 +192,19 @@ export class PostgresQueueStore implements QueueStore {
     return this.#entries(rows);
   }
 
+  // Times come from this process's clock, as every other time in these tables does.
   async flush(id?: QueueId): Promise<number> {
+    const now = new Date();
     const r = id === undefined
-      ? await this.#pool.query(`UPDATE ${this.#s}.queue_messages SET next_attempt_at = LEAST(next_attempt_at, now())`)
-      : await this.#pool.query(`UPDATE ${this.#s}.queue_messages SET next_attempt_at = LEAST(next_attempt_at, now()) WHERE id = $1`, [checkQueueId(id)]);
+      ? await this.#pool.query(`UPDATE ${this.#s}.queue_messages SET next_attempt_at = LEAST(next_attempt_at, $1)`, [now])
+      : await this.#pool.query(`UPDATE ${this.#s}.queue_messages SET next_attempt_at = LEAST(next_attempt_at, $1) WHERE id = $2`, [now, checkQueueId(id)]);
     return r.rowCount ?? 0;
   }
 
   async nextDue(): Promise<Date | null> {
     const { rows } = await this.#pool.query<{ t: Date | null }>(
-      `SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > now() THEN GREATEST(next_attempt_at, lease_until) ELSE next_attempt_at END) AS t
-       FROM ${this.#s}.queue_messages`);
+      `SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > $1 THEN GREATEST(next_attempt_at, lease_until) ELSE next_attempt_at END) AS t
+       FROM ${this.#s}.queue_messages`, [new Date()]);
     return rows[0]?.t ?? null;
   }
 
