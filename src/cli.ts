@@ -15,6 +15,7 @@ import { parseBool, readAll, readPasswordFromStdin } from './admin/io.js';
 import { devBanner, ensureDemoAccount, prepareDevDataDir } from './admin/dev.js';
 import { deliverLocal, DeliveryError } from './server/delivery/local.js';
 import { ListenError } from './net/listeners.js';
+import { ProbeUsageError } from './probe/cli.js';
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -255,9 +256,11 @@ function buildProgram(io: Io, exit: { code: number }): Command {
     .option('--port <n>', 'one port only').option('--protocol <p>', 'smtp | imap | pop3 | ftp').option('--mode <m>', 'plain | tls | starttls')
     .option('--json', 'JSON output').option('--user <u>').option('--password-stdin', 'read the password from standard input')
     .option('--ca <file>', 'trust these CA certificates').option('--timeout <s>', 'seconds per step')
+    .option('--servername <name>', 'check certificates against this name instead of HOST')
+    .option('--source <address>', 'connect from this local address (e.g. 127.0.0.2 to see what a remote client sees)')
+    .option('--allow-cleartext-login', 'let the login test send a password without TLS')
     .action(async (host: string, opts: Record<string, string | boolean | undefined>) => {
-      const probe = await import('./probe/cli.js').catch(() => null);
-      if (!probe) throw new UsageError('The probe is not part of this build yet.');
+      const probe = await import('./probe/cli.js');
       const password = opts.passwordStdin ? await readPasswordFromStdin(io.stdin) : undefined;
       const num = (v: unknown, name: string) => {
         if (v === undefined) return undefined;
@@ -276,6 +279,9 @@ function buildProgram(io: Io, exit: { code: number }): Command {
         ...(password !== undefined ? { password } : {}),
         ...(typeof opts.ca === 'string' ? { ca: opts.ca } : {}),
         ...(timeout !== undefined ? { timeout } : {}),
+        ...(typeof opts.servername === 'string' ? { servername: opts.servername } : {}),
+        ...(typeof opts.source === 'string' ? { source: opts.source } : {}),
+        ...(opts.allowCleartextLogin ? { allowCleartextLogin: true } : {}),
       }, io.stdout);
     });
   return program;
@@ -292,7 +298,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2;
     }
-    const known = err instanceof ConfigError || err instanceof AdminError || err instanceof UsageError || err instanceof DeliveryError || err instanceof ListenError;
+    const known = err instanceof ConfigError || err instanceof AdminError || err instanceof UsageError || err instanceof DeliveryError || err instanceof ListenError || err instanceof ProbeUsageError;
     const message = known ? (err as Error).message : `Unexpected error: ${(err as Error).message}. Re-run with the same arguments; if it persists, report it with this message.`;
     full.stderr.write(`postern: ${message}\n`);
     return 1;

@@ -43,7 +43,7 @@ describe('listeners', () => {
     const s = await start({ tls: { cert: join(dir, 'live', 'cert.pem'), key: join(dir, 'live', 'key.pem') } });
     const cn = async () => {
       const c = await LineClient.connect(s.port('pop3', 'tls'), { tls: true });
-      const name = c.tlsSocket!.getPeerCertificate().subject.CN;
+      const name = String(c.tlsSocket!.getPeerCertificate().subject.CN);
       c.close();
       return name;
     };
