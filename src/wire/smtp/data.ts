@@ -6,7 +6,8 @@
 // does not, a second message hidden in the first one's body is executed as commands. Here the
 // end is recognised only when the "." line itself ends with CRLF *and* the line before it
 // ended with CRLF (the DATA command line counts as the first one). A bare LF still ends a
-// content line (it is stored as CRLF, RFC 5322 §2.3), but never takes part in ending the data.
+// content line (it is stored as CRLF, RFC 5322 §2.3), but never takes part in ending the data
+// or in dot-stuffing.
 //
 // The reader is fed lines as the connection's framer splits them (at every LF, with a flag for
 // "LF without CR"), so it is incremental by construction.
@@ -31,8 +32,10 @@ export class DotReader {
   /** One framed line (without its line ending). Returns true when it was the end-of-data line. */
   line(line: Buffer, bareLf: boolean): boolean {
     if (!bareLf && this.prevCrlf && line.length === 1 && line[0] === DOT) return true;
-    // RFC 5321 §4.5.2: a leading "." is removed from every line that has one.
-    const body = line.length > 0 && line[0] === DOT ? line.subarray(1) : line;
+    // RFC 5321 §4.5.2: a leading "." is removed from every line that has one — a line being
+    // what follows a CRLF, as for the end-of-data line. After a bare LF the sender did not see
+    // a line start (curl, for one, stuffs only after CRLF), so nothing is removed there.
+    const body = this.prevCrlf && line.length > 0 && line[0] === DOT ? line.subarray(1) : line;
     this.append(body);
     this.append(CRLF);
     if (bareLf) this.bareLfSeen = true;

@@ -66,10 +66,11 @@ test('dot-stuffing is undone: "..x" → ".x", ".." → "."', () => {
   });
 });
 
-test('content lines ending in a bare LF are kept, as CRLF lines', () => {
-  everySplit('one\ntwo\r\nthree\n.\r\n.\r\n', (r) => {
-    // ".\r\n" after a bare LF is content (a "." line), the real end follows.
-    assert.equal(r!.message.toString(), 'one\r\ntwo\r\nthree\r\n\r\n');
+test('content lines ending in a bare LF are kept, as CRLF lines; a "." after a bare LF is content, not stuffing', () => {
+  everySplit('one\ntwo\r\nthree\n.\r\n..x\n..y\r\n.\r\n', (r) => {
+    // ".\r\n" after a bare LF is a "." line of content; "..x" after CRLF is unstuffed, "..y"
+    // after a bare LF is not (the sender saw no line start there).
+    assert.equal(r!.message.toString(), 'one\r\ntwo\r\nthree\r\n.\r\n.x\r\n..y\r\n');
   });
 });
 
