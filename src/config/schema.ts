@@ -52,7 +52,26 @@ function protocolSection(defaults: { plainPort: number; tlsPort: number; banner:
 }
 
 export const pop3Schema = protocolSection({ plainPort: 110, tlsPort: 995, banner: 'The postern POP3 service is ready.' });
-export const imapSchema = protocolSection({ plainPort: 143, tlsPort: 993, banner: 'The postern IMAP4 service is ready.' });
+/** "2GB", "500MB", "10240KB" or a number of octets → octets; 0 means no limit. */
+const size = z.union([z.number().int().min(0), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?\s*$/i.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size: write 0, 500MB, 2GB or a number of octets` });
+    return z.NEVER;
+  }
+  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 }[(m[2] ?? 'B').toUpperCase() as 'B'];
+  return Math.round(Number(m[1]) * unit);
+});
+
+export const imapSchema = protocolSection({ plainPort: 143, tlsPort: 993, banner: 'The postern IMAP4 service is ready.' }).extend({
+  /** How often an idling client hears "* OK Still here" (RFC 2177 clients on NAT'd networks). */
+  idleKeepaliveInterval: duration.default(2 * 60_000),
+  /** Mailbox size limit (IMAP QUOTA STORAGE, RFC 9208), e.g. "2GB"; 0 = none. */
+  storageQuota: size.default(0),
+  /** Message count limit (IMAP QUOTA MESSAGE); 0 = none. */
+  messageQuota: z.number().int().min(0).default(0),
+}).strict();
 export type ProtocolSettings = z.infer<typeof pop3Schema>;
 
 // ---- SMTP (issue #4): submission extras, inbound MX, smarthost relay --------------------------

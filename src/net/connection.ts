@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
+import zlib from 'node:zlib';
 import { LineFramer, type Frame } from './line-framer.js';
 import type { AlpnId, TlsPolicy } from './tls-policy.js';
 
@@ -43,6 +44,9 @@ export class Connection {
   private closeListeners: Array<() => void> = [];
   /** Bytes thrown away by the last STARTTLS upgrade (for the protocol log and tests). */
   discardedAtUpgrade = 0;
+  /** COMPRESS=DEFLATE (RFC 4978): input inflated before framing, output deflated. */
+  private inflater: zlib.InflateRaw | null = null;
+  private deflater: zlib.DeflateRaw | null = null;
 
   constructor(socket: Socket, maxLineLength: number) {
     this.socket = socket;
@@ -97,12 +101,12 @@ export class Connection {
     for (;;) {
       const f = this.pending.shift() ?? this.framer.next();
       if (f) {
-        if (this.framer.buffered < HIGH_WATER_BYTES / 2 && this.socket.isPaused() && !this.ended) this.socket.resume();
+        if (this.framer.buffered < HIGH_WATER_BYTES / 2 && this.socket.isPaused() && !this.ended) this.resumeInput();
         return f;
       }
       if (this.ended || this.inputEnded) return null;
       // No complete frame in what we hold: we need more bytes, whatever the high-water mark says.
-      if (this.socket.isPaused()) this.socket.resume();
+      if (this.socket.isPaused()) this.resumeInput();
       await new Promise<void>((resolve) => { this.wake = resolve; });
       this.wake = null;
     }
@@ -115,12 +119,31 @@ export class Connection {
 
   write(data: string | Buffer): boolean {
     if (this.ended) return false;
+    if (this.deflater) {
+      this.deflater.write(data);
+      this.deflater.flush(zlib.constants.Z_SYNC_FLUSH);
+      return true;
+    }
     return this.socket.write(data);
   }
 
   /** Writes and waits until the socket can take more (large RETR/FETCH bodies). */
   async writeAsync(data: string | Buffer): Promise<void> {
     if (this.ended) return;
+    if (this.deflater) {
+      const d = this.deflater;
+      await new Promise<void>((resolve) => {
+        d.write(data);
+        d.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve());
+      });
+      if (!this.socket.writableNeedDrain || this.ended) return;
+      await new Promise<void>((resolve) => {
+        const done = () => { this.socket.off('drain', done); this.socket.off('close', done); resolve(); };
+        this.socket.on('drain', done);
+        this.socket.on('close', done);
+      });
+      return;
+    }
     if (this.socket.write(data)) return;
     await new Promise<void>((resolve) => {
       const done = () => { this.socket.off('drain', done); this.socket.off('close', done); resolve(); };
@@ -159,6 +182,28 @@ export class Connection {
     this.resetTimer();
   }
 
+  /**
+   * RFC 4978 COMPRESS=DEFLATE, called right after the OK is written: from here on both
+   * directions are raw DEFLATE. Anything still unframed was sent before the client could know
+   * compression was on, which the RFC does not allow; it is dropped.
+   */
+  startDeflate(): void {
+    if (this.deflater) throw new Error('already compressing');
+    this.framer.discard();
+    const inflater = zlib.createInflateRaw();
+    const deflater = zlib.createDeflateRaw();
+    inflater.on('data', (chunk: Buffer) => this.accept(chunk));
+    inflater.on('error', () => this.destroy());
+    deflater.on('data', (chunk: Buffer) => { if (!this.ended) this.socket.write(chunk); });
+    deflater.on('error', () => this.destroy());
+    this.inflater = inflater;
+    this.deflater = deflater;
+  }
+
+  get compressed(): boolean {
+    return this.deflater !== null;
+  }
+
   /** (Re)arms the inactivity timeout; any received byte restarts it. */
   setTimeout(ms: number, onTimeout: () => void): void {
     this.timeoutMs = ms;
@@ -174,8 +219,12 @@ export class Connection {
   /** Ends the connection after flushing what was written. */
   close(): void {
     if (this.ended) return;
-    this.socket.end();
     const s = this.socket;
+    if (this.deflater) {
+      // The last compressed bytes (BYE, the tagged OK) leave before the FIN.
+      this.deflater.once('end', () => s.end());
+      this.deflater.end();
+    } else this.socket.end();
     setTimeout(() => s.destroy(), 2000).unref();
     this.markEnded();
   }
@@ -188,13 +237,28 @@ export class Connection {
   private attach(socket: Socket): void {
     socket.on('data', (chunk: Buffer) => {
       this.resetTimer();
-      this.framer.push(chunk);
-      if (this.framer.buffered >= HIGH_WATER_BYTES && !socket.isPaused()) socket.pause();
-      if (this.wake) this.wake();
+      if (this.inflater) this.inflater.write(chunk);
+      else this.accept(chunk);
     });
     socket.on('end', () => { this.inputEnded = true; if (this.wake) this.wake(); });
     socket.on('close', () => this.markEnded());
     socket.on('error', () => this.markEnded());
+  }
+
+  /** Received (and, under COMPRESS, inflated) bytes into the framer; a flood pauses the input. */
+  private accept(chunk: Buffer): void {
+    this.framer.push(chunk);
+    if (this.framer.buffered >= HIGH_WATER_BYTES && !this.socket.isPaused()) {
+      this.socket.pause();
+      // A small compressed chunk can inflate to a lot: stop the inflater too.
+      this.inflater?.pause();
+    }
+    if (this.wake) this.wake();
+  }
+
+  private resumeInput(): void {
+    this.socket.resume();
+    this.inflater?.resume();
   }
 
   private resetTimer(): void {

@@ -39,11 +39,13 @@ export type ImapCommand =
   | { name: 'LOGIN'; username: string; password: string }
   | { name: 'ID'; params: Array<[string, string | null]> | null }
   | { name: 'ENABLE'; capabilities: string[] }
-  | { name: 'SELECT' | 'EXAMINE'; mailbox: string; condstore: boolean; qresync: QresyncParams | null }
+  | { name: 'SELECT'; mailbox: string; condstore: boolean; qresync: QresyncParams | null }
+  | { name: 'EXAMINE'; mailbox: string; condstore: boolean; qresync: QresyncParams | null }
   | { name: 'CREATE'; mailbox: string; use: string[] }
   | { name: 'DELETE'; mailbox: string }
   | { name: 'RENAME'; from: string; to: string }
-  | { name: 'SUBSCRIBE' | 'UNSUBSCRIBE'; mailbox: string }
+  | { name: 'SUBSCRIBE'; mailbox: string }
+  | { name: 'UNSUBSCRIBE'; mailbox: string }
   | {
       name: 'LIST';
       /** Selection options (RFC 5258 §3.1), upper-case. */
@@ -74,7 +76,8 @@ export type ImapCommand =
       silent: boolean;
       flags: string[];
     }
-  | { name: 'COPY' | 'MOVE'; uid: boolean; set: SequenceSet; mailbox: string }
+  | { name: 'COPY'; uid: boolean; set: SequenceSet; mailbox: string }
+  | { name: 'MOVE'; uid: boolean; set: SequenceSet; mailbox: string }
   | { name: 'SORT'; uid: boolean; criteria: SortCriterion[]; charset: string; search: SearchKey }
   | { name: 'THREAD'; uid: boolean; algorithm: 'ORDEREDSUBJECT' | 'REFERENCES'; charset: string; search: SearchKey }
   | { name: 'GETQUOTA'; root: string }
