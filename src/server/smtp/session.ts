@@ -98,6 +98,7 @@ export class SmtpSession {
   state: SmtpState = { phase: 'connected' };
   private out: string[] = [];
   private badCommands = 0;
+  private releaseUserIp: (() => void) | null = null;
 
   constructor(
     readonly conn: Connection,
@@ -228,6 +229,7 @@ export class SmtpSession {
     } finally {
       this.flush();
       this.state = { phase: 'closed' };
+      this.releaseUserIp?.();
       this.conn.close();
     }
   }
@@ -275,14 +277,23 @@ export class SmtpSession {
     this.state = { phase: 'greeted', greeting, access, tx: null };
   }
 
-  loggedIn(access: MailAccess): void {
+  /**
+   * Puts the login in the session; false (and nothing changed) when the user already has
+   * maxConnectionsPerUserIp sessions from this address.
+   */
+  loggedIn(access: MailAccess): boolean {
     const g = this.greeted;
-    if (!g) return;
+    if (!g) return false;
+    const max = this.mode === 'submission' ? this.ctx.config().submission.maxConnectionsPerUserIp : Infinity;
+    const release = this.ctx.userIp.tryAcquire(`submission|${access.identity.id}|${this.conn.remoteAddress}`, max);
+    if (!release) return false;
+    this.releaseUserIp = release;
     g.access = access;
     this.conn.setMaxLineLength(this.ctx.limits().maxLineLength);
     this.conn.setTimeout(this.settings().authenticatedTimeout, () => this.timeout());
     const who = access.delegated ? `${access.identity.address} as ${access.owner.address}` : access.identity.address;
     this.log.event(`login ${who}`);
+    return true;
   }
 
   async upgradeToTls(): Promise<void> {
@@ -291,6 +302,8 @@ export class SmtpSession {
     if (this.conn.discardedAtUpgrade > 0) this.log.event(`discarded ${this.conn.discardedAtUpgrade} bytes sent before the TLS handshake`);
     // RFC 3207 §4.2: forget everything learned before TLS; the client must EHLO again.
     this.state = { phase: 'connected' };
+    this.releaseUserIp?.();
+    this.releaseUserIp = null;
   }
 
   close(): void {

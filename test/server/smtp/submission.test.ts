@@ -386,3 +386,33 @@ describe('submission under PlainTextLogin', () => {
     await c.quit();
   });
 });
+
+describe('submission sessions per user and address', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await TestServer.start({ config: { submission: { maxConnectionsPerUserIp: 2 } } });
+    await server.addUser({ address: ALICE, password: PW });
+  });
+  after(() => server.stop());
+
+  test('a third simultaneous login from one address gets 454 4.7.0; a slot frees when a session ends', async () => {
+    const open = async () => {
+      const c = await SmtpClient.open(server.port('submission', 'tls'), { tls: true });
+      await c.ehlo();
+      return c;
+    };
+    const a = await open();
+    const b = await open();
+    const c = await open();
+    assert.equal((await a.authPlain(ALICE, PW)).code, 235);
+    assert.equal((await b.authPlain(ALICE, PW)).code, 235);
+    const third = await c.authPlain(ALICE, PW);
+    assert.equal(third.code, 454);
+    assert.match(third.text, /^4\.7\.0 Too many connections/);
+    await a.quit();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await c.authPlain(ALICE, PW)).code, 235);
+    await b.quit();
+    await c.quit();
+  });
+});

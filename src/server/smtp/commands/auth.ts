@@ -58,7 +58,10 @@ export default defineCommand({
     });
     switch (outcome.kind) {
       case 'ok':
-        s.loggedIn(outcome.access);
+        if (!s.loggedIn(outcome.access)) {
+          s.reply(454, '4.7.0', 'Too many connections from this user and address; try again later.');
+          return;
+        }
         s.reply(235, '2.7.0', 'Authentication successful');
         return;
       case 'failed': {
