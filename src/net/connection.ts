@@ -194,7 +194,7 @@ export class Connection {
     const deflater = zlib.createDeflateRaw();
     inflater.on('data', (chunk: Buffer) => this.accept(chunk));
     inflater.on('error', () => this.destroy());
-    deflater.on('data', (chunk: Buffer) => { if (!this.ended) this.socket.write(chunk); });
+    deflater.on('data', (chunk: Buffer) => { if (!this.socket.destroyed) this.socket.write(chunk); });
     deflater.on('error', () => this.destroy());
     this.inflater = inflater;
     this.deflater = deflater;

@@ -44,8 +44,21 @@ export class ImapTestClient {
       if (this.inflater) this.inflater.write(d);
       else this.received(d);
     });
-    socket.on('close', () => { this.closed = true; this.wakeAll(); });
-    socket.on('error', () => { this.closed = true; this.wakeAll(); });
+    const gone = () => {
+      // Compressed bytes may still be in the inflater: the stream ends after them.
+      const inflater = this.inflater;
+      if (inflater && !inflater.writableEnded) {
+        inflater.once('end', () => { this.closed = true; this.wakeAll(); });
+        inflater.once('error', () => { this.closed = true; this.wakeAll(); });
+        inflater.end();
+        inflater.resume();
+        return;
+      }
+      this.closed = true;
+      this.wakeAll();
+    };
+    socket.on('close', gone);
+    socket.on('error', gone);
   }
 
   private received(d: Buffer): void {
