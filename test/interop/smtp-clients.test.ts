@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import { ImapFlow } from 'imapflow';
 import { TestServer } from '../helpers/server.js';
 import { run, which } from '../helpers/run.js';
 import { inbox } from '../server/smtp/helpers.js';
@@ -146,6 +147,19 @@ describe('SMTP interop with real clients', () => {
     pooled.close();
     assert.equal(await delivered('nodemailer 465'), 1);
     for (let i = 0; i < 3; i++) assert.equal(await delivered(`nodemailer pool ${i}`), 1);
+  });
+
+  test('what was delivered is read back over IMAP (imapflow, implicit TLS)', async () => {
+    const client = new ImapFlow({ host: '127.0.0.1', port: server.port('imap', 'tls'), secure: true, auth: { user: BOB, pass: 'pw-bob' }, tls: { rejectUnauthorized: false }, logger: false });
+    await client.connect();
+    try {
+      await client.mailboxOpen('INBOX');
+      const subjects: string[] = [];
+      for await (const m of client.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '');
+      for (const s of ['smtplib 587', 'swaks 465', 'msmtp 587', 'curl smtps', 'nodemailer pool 2']) assert.ok(subjects.includes(s), `${s} in ${subjects.join(', ')}`);
+    } finally {
+      await client.logout();
+    }
   });
 
   test('what was delivered is read back over POP3 (Python poplib, POP3_SSL)', async () => {
