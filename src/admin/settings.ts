@@ -23,6 +23,15 @@ export function protocolSettingsView(loaded: LoadedConfig, protocol: ProtocolNam
   if (protocol === 'lmtp') {
     return { ProtocolName: 'LMTP', Enabled: config.lmtp.enabled, Bindings: config.lmtp.bindings, ProtocolLogEnabled: config.lmtp.protocolLog };
   }
+  if (protocol === 'smtp') {
+    // The inbound MX (issue #4): present only when configured.
+    const m = config.smtp;
+    if (!m) throw new AdminError('smtp (the inbound MX on port 25) is not configured: add an smtp: section with bindings to postern.yaml.');
+    return {
+      ProtocolName: 'SMTP', Enabled: m.enabled, Bindings: m.bindings, X509CertificateName: cert, Banner: m.banner,
+      MaxRecipientsPerMessage: m.maxRecipients, ConnectionTimeout: formatExchangeDuration(m.connectionTimeout), ProtocolLogEnabled: m.protocolLog,
+    };
+  }
   const section = sectionOf(config, protocol);
   if (!section) throw new AdminError(`${protocol} is not configured in this build: set one of imap, pop3, submission, lmtp.`);
   return {
@@ -70,7 +79,7 @@ function coerce(key: string, value: string): unknown {
   if (['unencryptedOrTLSBindings', 'sslBindings', 'bindings'].includes(key)) {
     return value.trim() === '' ? [] : value.split(',').map((s) => s.trim()).filter(Boolean);
   }
-  if (key === 'maxConnectionsPerUserIp' && /^\d+$/.test(value)) return Number(value);
+  if ((key === 'maxConnectionsPerUserIp' || key === 'maxRecipients') && /^\d+$/.test(value)) return Number(value);
   return value;
 }
 
