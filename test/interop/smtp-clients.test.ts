@@ -9,8 +9,14 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import { TestServer } from '../helpers/server.js';
+import { spawnSync } from 'node:child_process';
 import { run, which } from '../helpers/run.js';
 import { inbox } from '../server/smtp/helpers.js';
+
+/** swaks needs Perl's Net::SSLeay and IO::Socket::SSL for TLS. */
+const SWAKS = !which('swaks') ? 'swaks is not installed (apt-get install swaks)'
+  : spawnSync('perl', ['-MNet::SSLeay', '-MIO::Socket::SSL', '-e1']).status !== 0 ? 'swaks cannot do TLS here (apt-get install libnet-ssleay-perl libio-socket-ssl-perl)'
+  : false;
 
 const ALICE = 'alice@example.test';
 const BOB = 'bob@example.test';
@@ -89,7 +95,7 @@ describe('SMTP interop with real clients', () => {
     assert.match(r.stderr, /SMTPSenderRefused: \(553, b'5\.7\.1 <bob@example\.test>: Sender address rejected/);
   });
 
-  test('swaks with STARTTLS and AUTH PLAIN on 587, and with --tls-on-connect on 465', { skip: which('swaks') ? false : 'swaks is not installed (apt-get install swaks)' }, async () => {
+  test('swaks with STARTTLS and AUTH PLAIN on 587, and with --tls-on-connect on 465', { skip: SWAKS }, async () => {
     for (const [flag, port, subject] of [['--tls', server.port('submission', 'starttls'), 'swaks 587'], ['--tls-on-connect', server.port('submission', 'tls'), 'swaks 465']] as const) {
       const r = await run('swaks', ['--server', '127.0.0.1', '--port', String(port), flag, '--auth', 'PLAIN', '--auth-user', ALICE, '--auth-password', PW,
         '--from', ALICE, '--to', BOB, '--header', `Subject: ${subject}`, '--body', 'Hello from swaks.', '--silent', '2']);
@@ -98,14 +104,14 @@ describe('SMTP interop with real clients', () => {
     }
   });
 
-  test('swaks speaking LMTP', { skip: which('swaks') ? false : 'swaks is not installed' }, async () => {
+  test('swaks speaking LMTP', { skip: SWAKS }, async () => {
     const r = await run('swaks', ['--server', '127.0.0.1', '--port', String(server.port('lmtp', 'plain')), '--protocol', 'LMTP',
       '--from', 'carol@remote.example', '--to', BOB, '--header', 'Subject: swaks lmtp', '--silent', '2']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(await delivered('swaks lmtp'), 1);
   });
 
-  test('swaks: AUTH before STARTTLS is refused under SecureLogin', { skip: which('swaks') ? false : 'swaks is not installed' }, async () => {
+  test('swaks: AUTH before STARTTLS is refused under SecureLogin', { skip: SWAKS }, async () => {
     const r = await run('swaks', ['--server', '127.0.0.1', '--port', String(server.port('submission', 'starttls')), '--auth', 'PLAIN',
       '--auth-user', ALICE, '--auth-password', PW, '--from', ALICE, '--to', BOB, '--silent', '2']);
     assert.notEqual(r.code, 0);
