@@ -532,10 +532,13 @@ export class SqliteMailStore implements MailStore {
     const found = new Set<number>();
     if ([...value].length >= 3) {
       const query = `{${columns.join(' ')}} : "${value.replace(/"/g, '""')}"`;
+      // The index is read once (materialized), then joined; as a plain IN subquery SQLite would
+      // re-run the MATCH for every message of the mailbox.
       const rows = this.#sql(
-        `SELECT m.uid FROM messages m JOIN message_meta mm ON mm.blob_id = m.blob_id
-         WHERE m.mailbox_id = ? AND mm.id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)`,
-      ).all(mailboxId, query) as Array<{ uid: number }>;
+        `WITH hits AS MATERIALIZED (SELECT rowid AS id FROM message_text WHERE message_text MATCH ?)
+         SELECT m.uid FROM hits JOIN message_meta mm ON mm.id = hits.id
+         JOIN messages m ON m.blob_id = mm.blob_id AND m.mailbox_id = ?`,
+      ).all(query, mailboxId) as Array<{ uid: number }>;
       for (const r of rows) found.add(r.uid);
     } else {
       // Shorter than a trigram: compare the indexed text directly.
