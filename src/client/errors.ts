@@ -63,6 +63,9 @@ export interface MailClientErrorDetails {
   enhancedCode?: string;
   /** IMAP tagged status. */
   status?: 'NO' | 'BAD';
+  /** SMTP: the connection failed after the end of the data was sent, so the server may have
+   * queued the message; resending risks a duplicate. */
+  deliveryUncertain?: boolean;
   cause?: unknown;
 }
 
@@ -77,6 +80,7 @@ export class MailClientError extends Error {
   readonly smtpCode?: number;
   readonly enhancedCode?: string;
   readonly status?: 'NO' | 'BAD';
+  readonly deliveryUncertain?: boolean;
 
   constructor(code: MailClientErrorCode, message: string, details: MailClientErrorDetails = {}) {
     super(message, details.cause !== undefined ? { cause: details.cause } : undefined);

@@ -53,12 +53,13 @@ export async function startDovecotPeer(leaf: TestCert, extra = ''): Promise<Dove
   };
 }
 
-export async function startPostfixPeer(leaf: TestCert, dovecotAuthSocket?: string): Promise<PostfixPeer | string> {
+export async function startPostfixPeer(leaf: TestCert, dovecotAuthSocket?: string, extraMain = ''): Promise<PostfixPeer | string> {
   const started = await startPostfix({
     cert: leaf,
-    extraMain: dovecotAuthSocket
-      ? ['smtpd_sasl_auth_enable = yes', 'smtpd_sasl_type = dovecot', `smtpd_sasl_path = ${dovecotAuthSocket}`].join('\n')
-      : '',
+    extraMain: [
+      ...(dovecotAuthSocket ? ['smtpd_sasl_auth_enable = yes', 'smtpd_sasl_type = dovecot', `smtpd_sasl_path = ${dovecotAuthSocket}`] : []),
+      extraMain,
+    ].join('\n'),
   });
   return started.ok ? started.peer : started.reason;
 }
