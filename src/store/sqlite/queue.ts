@@ -176,7 +176,7 @@ export class SqliteQueueStore implements QueueStore {
     const rows = this.#db.transaction(() => {
       const due = this.#sql(`SELECT ${MESSAGE_COLUMNS} FROM queue_messages
         WHERE next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-        ORDER BY next_attempt_at, created_at LIMIT ?`).all(t, t, limit) as MessageRow[];
+        ORDER BY next_attempt_at, created_at, rowid LIMIT ?`).all(t, t, limit) as MessageRow[];
       const lease = this.#sql('UPDATE queue_messages SET lease_until = ? WHERE id = ?');
       for (const r of due) {
         lease.run(t + leaseMs, r.id);
@@ -219,7 +219,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async list(): Promise<QueueEntry[]> {
-    const rows = this.#sql(`SELECT ${MESSAGE_COLUMNS} FROM queue_messages ORDER BY created_at, id`).all() as MessageRow[];
+    const rows = this.#sql(`SELECT ${MESSAGE_COLUMNS} FROM queue_messages ORDER BY created_at, rowid`).all() as MessageRow[];
     return rows.map((r) => this.#entry(r));
   }
 
