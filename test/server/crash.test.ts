@@ -38,10 +38,12 @@ test('SIGKILL of the server and the delivering process mid-burst loses no acknow
   await reader.command('USER alice@example.test');
   assert.match(await reader.command('PASS pw-alice'), /^\+OK/);
   await reachedEnough;
+  // Listen for the exits before killing: an 'exit' that already fired never fires again.
+  const burstGone = new Promise((r) => burst.once('close', r));
+  const serverGone = new Promise((r) => server.child.once('exit', r));
   burst.kill('SIGKILL');
   server.child.kill('SIGKILL');
-  await new Promise((r) => burst.once('close', r));
-  await new Promise((r) => server.child.once('exit', r));
+  await Promise.all([burstGone, serverGone]);
   reader.close();
   const seen = acknowledged;
 
