@@ -3,7 +3,7 @@
 // JSON-serialisable MimePart, which FETCH BODYSTRUCTURE/ENVELOPE/BODY[section] read instead of
 // re-parsing) and the decoded text the full-text index searches. Both stores share this; the
 // store depends on wire/mime's parser, never on a protocol formatter (DESIGN §1 layer rules).
-import { decodeWords, parseMimeTree, searchableText } from '../wire/mime/index.js';
+import { decodeWords, parseMimeTree, searchableText, walkParts } from '../wire/mime/index.js';
 import type { MimePart } from '../wire/mime/types.js';
 
 /** Fields of the full-text index (what IMAP SEARCH's text keys look at). */
@@ -13,6 +13,9 @@ export const TEXT_FIELDS: readonly TextField[] = ['subject', 'from', 'to', 'cc',
 
 /** Indexed text is capped per message; a message over the cap is searched in full on demand. */
 export const MAX_INDEXED_CHARS = 1 << 20;
+
+/** Header values longer than this are cut in the cached tree (a 50 MB one-line header stays 64 KiB). */
+export const MAX_CACHED_HEADER_VALUE = 64 * 1024;
 
 export interface MessageIndexEntry {
   /** JSON of the MimePart tree. */
@@ -48,9 +51,25 @@ export function messageText(raw: Buffer, tree: MimePart = parseMimeTree(raw)): R
   };
 }
 
+/**
+ * The tree as cached: each header field keeps its byte offsets, unfolded value and name, but not
+ * `raw` (the bytes are in the message at start..end), and values over MAX_CACHED_HEADER_VALUE
+ * are cut — so the cache stays small whatever the message holds.
+ */
+export function slimTree(tree: MimePart): MimePart {
+  walkParts(tree, (part) => {
+    for (const f of part.headers) {
+      f.raw = '';
+      if (f.value.length > MAX_CACHED_HEADER_VALUE) f.value = f.value.slice(0, MAX_CACHED_HEADER_VALUE);
+    }
+  });
+  return tree;
+}
+
 export function indexMessage(raw: Buffer): MessageIndexEntry {
   const tree = parseMimeTree(raw);
   const t = messageText(raw, tree);
+  slimTree(tree);
   let complete = true;
   const cap = (text: string): string => {
     // NUL cannot be stored in PostgreSQL text and ends strings in FTS5; it never matches a search.

@@ -202,7 +202,8 @@ export interface MailStore {
   /**
    * The parsed MIME trees of stored messages by blob id, parsed when the message was stored
    * (messages stored before that existed are parsed and cached on first use). Unknown ids are
-   * left out of the map.
+   * left out of the map. In cached trees HeaderField.raw is '' (the bytes are at start..end of
+   * the message) and values over 64 KiB are cut (message-index.ts slimTree).
    */
   getMimeTrees(blobIds: string[]): Promise<Map<string, MimePart>>;
   /**

@@ -239,7 +239,7 @@ export class ImapSession {
           else if (frame.kind === 'bytes') this.decoder.push(frame.data);
           else {
             this.log.client(`[line of ${frame.discarded} bytes dropped]`);
-            const err = this.decoder.lineDropped();
+            const err = this.decoder.lineDropped(frame.head);
             if (err.kind === 'error') {
               this.push(statusLine(err.tag ?? '*', 'BAD', err.message, err.tag ? 'TOOBIG' : null));
               this.flushOut();

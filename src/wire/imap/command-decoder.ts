@@ -152,8 +152,10 @@ export class ImapCommandDecoder {
    * The transport dropped a line that was over its own length limit. Reported as an error for
    * the command it belonged to (or an untagged one), at the point it occurred in the stream.
    */
-  lineDropped(): DecodeStep {
-    const tag = this.current?.tag ?? null;
+  lineDropped(head?: Buffer): DecodeStep {
+    // A new command's tag can still be read from the line's first bytes.
+    const headTag = head ? /^([^\x00-\x20\x7f-\xff(){%*"\\+]+) /.exec(head.toString('latin1'))?.[1] ?? null : null;
+    const tag = this.current?.tag ?? (this.state === 'line' ? headTag : null);
     this.current = null;
     if (this.state === 'literal' || this.state === 'await') {
       // Cannot happen with a well-behaved transport: lines are not framed inside literals.

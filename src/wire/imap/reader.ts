@@ -111,12 +111,18 @@ export class ArgReader {
   }
 
   atom(): string {
-    return this.run(isAtomChar, 'an atom');
+    return this.no8bit(this.run(isAtomChar, 'an atom'));
   }
 
   /** An atom that may contain "]" (ASTRING-CHAR), as astring allows. */
   private astringAtom(): string {
-    return this.run((c) => isAtomChar(c) || c === 0x5d, 'a string');
+    return this.no8bit(this.run((c) => isAtomChar(c) || c === 0x5d, 'a string'));
+  }
+
+  /** An atom that stopped at an 8-bit byte is not "an atom followed by junk" but 8-bit in an atom. */
+  private no8bit(atom: string): string {
+    if (this.peek() >= 0x80) throw new ImapSyntaxError('8-bit characters are not allowed in atoms; use a quoted string or a literal.');
+    return atom;
   }
 
   /** Atom, upper-cased (keywords such as FLAGS, UNCHANGEDSINCE). */
