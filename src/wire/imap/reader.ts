@@ -114,9 +114,13 @@ export class ArgReader {
     return this.no8bit(this.run(isAtomChar, 'an atom'));
   }
 
-  /** An atom that may contain "]" (ASTRING-CHAR), as astring allows. */
+  /**
+   * An atom that may contain "]" (ASTRING-CHAR), as astring allows — and "\", which the grammar
+   * forbids but real clients send unquoted in `LOGIN DOMAIN\user …` (Python's imaplib quotes only
+   * the password); Dovecot takes it too.
+   */
   private astringAtom(): string {
-    return this.no8bit(this.run((c) => isAtomChar(c) || c === 0x5d, 'a string'));
+    return this.no8bit(this.run((c) => isAtomChar(c) || c === 0x5d || c === 0x5c, 'a string'));
   }
 
   /** An atom that stopped at an 8-bit byte is not "an atom followed by junk" but 8-bit in an atom. */

@@ -34,6 +34,10 @@ describe('IMAP command codec: RFC 9051 / RFC 3501 examples', () => {
     assert.deepEqual(only('A001 LOGIN {11}\r\nFRED FOOBAR {7}\r\nfat man\r\n'), { name: 'LOGIN', username: 'FRED FOOBAR', password: 'fat man' });
   });
 
+  test('LOGIN with an unquoted DOMAIN\\user, as Python\'s imaplib sends it, is taken like Dovecot does', () => {
+    assert.deepEqual(only('a LOGIN EXAMPLE\\alice "pw"\r\n'), { name: 'LOGIN', username: 'EXAMPLE\\alice', password: 'pw' });
+  });
+
   test('LOGIN with quoted strings and escapes', () => {
     assert.deepEqual(only('a LOGIN "joe \\"q\\"" "pa\\\\ss"\r\n'), { name: 'LOGIN', username: 'joe "q"', password: 'pa\\ss' });
   });
