@@ -105,6 +105,16 @@ export interface AppendResult {
 
 export type FlagOperation = 'set' | 'add' | 'remove';
 
+export interface MailboxSummary {
+  uids: number[];
+  /** Lowest UID of a message without \Seen, or null when all are seen. */
+  firstUnseenUid: number | null;
+  /** Keywords (flags without a backslash) set on any message, sorted. */
+  keywords: string[];
+  /** Highest modseq of any message (≤ the mailbox's HIGHESTMODSEQ). */
+  highestMessageModseq: number;
+}
+
 /** What a flag change did (CONDSTORE, RFC 7162 §3.1.3). */
 export interface FlagUpdate {
   /** Records whose flags changed, with their new modseq, in UID order. */
@@ -211,6 +221,11 @@ export interface MailStore {
    * case-insensitively (IMAP SEARCH's substring rule), answered from the full-text index.
    */
   searchText(mailboxId: MailboxId, field: TextField, value: string): Promise<number[]>;
+  /**
+   * What opening a mailbox needs, without building a record per message (IMAP SELECT on a large
+   * mailbox): every UID ascending, the lowest UID without \Seen, and the keywords in use.
+   */
+  mailboxSummary(mailboxId: MailboxId): Promise<MailboxSummary>;
   /**
    * IMAP \Recent (RFC 3501 §2.3.2): returns the first UID that is recent for the caller (every
    * message with a UID at or above it), and makes every current message non-recent for the next

@@ -922,6 +922,22 @@ export function storeContract(backend: Backend): void {
       assert.deepEqual(await store.searchText(inbox, 'subject', 'quarterly'), []);
     });
 
+    it('mailboxSummary gives the UIDs, the first unseen UID and the keywords in use', async ({ store }) => {
+      const { inbox } = await userWithInbox(store);
+      assert.deepEqual(await store.mailboxSummary(inbox), { uids: [], firstUnseenUid: null, keywords: [], highestMessageModseq: 0 });
+      await store.append(inbox, { raw: message(), flags: ['\\Seen', '$Work'] });
+      await store.append(inbox, { raw: message(), flags: ['\\Seen'] });
+      await store.append(inbox, { raw: message(), flags: ['$Later', '\\Flagged'] });
+      await store.append(inbox, { raw: message() });
+      await store.expunge(inbox, [4]);
+      const s = await store.mailboxSummary(inbox);
+      assert.deepEqual(s.uids, [1, 2, 3]);
+      assert.equal(s.firstUnseenUid, 3);
+      assert.deepEqual(s.keywords, ['$Later', '$Work']);
+      assert.equal(s.highestMessageModseq, Math.max(...(await store.listMessages(inbox)).map((m) => m.modseq)));
+      await assert.rejects(store.mailboxSummary(inbox + 1000), rejectsWith('NOT_FOUND'));
+    });
+
     it('claimRecent hands each new message to one caller only', async ({ store }) => {
       const { inbox } = await userWithInbox(store);
       await store.append(inbox, { raw: message() });

@@ -13,7 +13,7 @@ import type { MimePart } from '../../wire/mime/types.js';
 import { resolveSet } from './message-set.js';
 import type { SelectedMailbox } from './selected.js';
 import type { ImapSession } from './session.js';
-import { mimeTrees } from './tree-cache.js';
+import { mimeTrees } from './message-cache.js';
 
 const TEXT_FIELDS: Record<string, TextField> = { BCC: 'bcc', BODY: 'body', CC: 'cc', FROM: 'from', SUBJECT: 'subject', TEXT: 'text', TO: 'to' };
 

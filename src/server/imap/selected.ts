@@ -3,7 +3,7 @@
 // about yet. Changes arrive from the store's change feed at any time and are queued here; the
 // session sends them only when RFC 9051 §7 / RFC 3501 §7 allow: EXISTS, FETCH FLAGS and EXPUNGE
 // at the end of a command (never EXPUNGE during FETCH, STORE or SEARCH), and at once in IDLE.
-import type { Mailbox, MailboxChange, MailStore, MessageRecord } from '../../store/types.js';
+import type { Mailbox, MailboxChange, MailboxSummary, MailStore, MessageRecord } from '../../store/types.js';
 import { formatNumberSet, lowerBound } from '../../wire/imap/sequence-set.js';
 
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
@@ -48,7 +48,7 @@ export class SelectedMailbox {
   constructor(
     mailbox: Mailbox,
     clientName: string,
-    messages: MessageRecord[],
+    summary: MailboxSummary,
     readOnly: boolean,
     firstRecentUid: number,
   ) {
@@ -58,12 +58,11 @@ export class SelectedMailbox {
     this.clientName = clientName;
     this.readOnly = readOnly;
     this.uidValidity = mailbox.uidValidity;
-    this.uids = messages.map((m) => m.uid);
+    this.uids = summary.uids;
     this.lastKnownUid = this.uids[this.uids.length - 1] ?? 0;
-    this.highestModseq = Math.max(mailbox.highestModseq, ...messages.slice(-1).map((m) => m.modseq));
-    for (const m of messages) if (m.uid >= firstRecentUid) this.recent.add(m.uid);
-    this.keywords = new Set();
-    for (const m of messages) for (const f of m.flags) if (!f.startsWith('\\')) this.keywords.add(f);
+    this.highestModseq = Math.max(mailbox.highestModseq, summary.highestMessageModseq);
+    for (let i = this.uids.length - 1; i >= 0 && this.uids[i]! >= firstRecentUid; i--) this.recent.add(this.uids[i]!);
+    this.keywords = new Set(summary.keywords);
   }
 
   /** Starts listening for other sessions' changes after `since` (the modseq read with the mailbox). */

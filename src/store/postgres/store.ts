@@ -9,7 +9,7 @@ import { ChangeFeedHub } from '../feed.js';
 import { checkLockKey, LocalLocks } from '../local-locks.js';
 import type {
   AccessRight, Account, AccountId, AccountPatch, AppendInput, AppendResult, ChangeFeed, Flag,
-  FlagOperation, FlagUpdate, Grant, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
+  FlagOperation, FlagUpdate, Grant, MailboxSummary, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
   NewAccount, SpecialUse, TextField,
 } from '../types.js';
 import type { MimePart } from '../../wire/mime/types.js';
@@ -556,8 +556,31 @@ export class PostgresMailStore implements MailStore {
     return [...found].sort((a, b) => a - b);
   }
 
+  async mailboxSummary(mailboxId: MailboxId): Promise<MailboxSummary> {
+    checkId(mailboxId, 'The mailbox id');
+    const rows = await this.#all<{ uids: number[] | null; first_unseen: number | null; keywords: string[] | null; highest: number | null }>(this.#pool,
+      `SELECT
+         (SELECT array_agg(uid ORDER BY uid) FROM ${this.#s}.messages WHERE mailbox_id = $1) AS uids,
+         (SELECT min(uid) FROM ${this.#s}.messages WHERE mailbox_id = $1 AND NOT ('\\Seen' = ANY(flags))) AS first_unseen,
+         (SELECT array_agg(DISTINCT f ORDER BY f) FROM ${this.#s}.messages, unnest(flags) AS f
+            WHERE mailbox_id = $1 AND left(f, 1) <> '\\') AS keywords,
+         (SELECT max(modseq) FROM ${this.#s}.messages WHERE mailbox_id = $1) AS highest,
+         EXISTS (SELECT 1 FROM ${this.#s}.mailboxes WHERE id = $1) AS found`, [mailboxId]);
+    const r = rows[0] as { uids: Array<number | string> | null; first_unseen: number | null; keywords: string[] | null; highest: number | null; found: boolean };
+    if (!r.found) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    return {
+      uids: (r.uids ?? []).map(Number),
+      firstUnseenUid: r.first_unseen === null ? null : Number(r.first_unseen),
+      keywords: r.keywords ?? [],
+      highestMessageModseq: r.highest === null ? 0 : Number(r.highest),
+    };
+  }
+
   async claimRecent(mailboxId: MailboxId): Promise<number> {
     checkId(mailboxId, 'The mailbox id');
+    const seen = await this.#one<{ recent_uid: number; uidnext: number }>(this.#pool,
+      `SELECT recent_uid, uidnext FROM ${this.#s}.mailboxes WHERE id = $1`, [mailboxId]);
+    if (seen && Number(seen.recent_uid) === Number(seen.uidnext)) return Number(seen.recent_uid);
     return this.#tx(async (db) => {
       const row = await this.#one<{ recent_uid: number; uidnext: number }>(db,
         `SELECT recent_uid, uidnext FROM ${this.#s}.mailboxes WHERE id = $1 FOR UPDATE`, [mailboxId]);

@@ -9,7 +9,7 @@ import { ChangeFeedHub } from '../feed.js';
 import { checkLockKey, LocalLocks } from '../local-locks.js';
 import type {
   AccessRight, Account, AccountId, AccountPatch, AppendInput, AppendResult, ChangeFeed, Flag,
-  FlagOperation, FlagUpdate, Grant, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
+  FlagOperation, FlagUpdate, Grant, MailboxSummary, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
   NewAccount, SpecialUse, TextField,
 } from '../types.js';
 import type { MimePart } from '../../wire/mime/types.js';
@@ -565,8 +565,28 @@ export class SqliteMailStore implements MailStore {
     return [...found].sort((a, b) => a - b);
   }
 
+  async mailboxSummary(mailboxId: MailboxId): Promise<MailboxSummary> {
+    checkId(mailboxId, 'The mailbox id');
+    if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    const uids = this.#sql('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[];
+    // Flags are stored as a JSON array of sorted strings, so these are plain text tests.
+    const firstUnseen = this.#sql(`SELECT min(uid) FROM messages WHERE mailbox_id = ? AND flags NOT LIKE '%"\\\\Seen"%'`)
+      .pluck().get(mailboxId) as number | null;
+    const keywords = this.#sql(
+      `SELECT DISTINCT j.value FROM messages m, json_each(m.flags) j
+       WHERE m.mailbox_id = ? AND m.flags LIKE '%"%' AND substr(j.value, 1, 1) <> '\\' ORDER BY j.value`,
+    ).pluck().all(mailboxId) as string[];
+    const highest = (this.#sql('SELECT max(modseq) FROM messages WHERE mailbox_id = ?').pluck().get(mailboxId) as number | null) ?? 0;
+    return { uids, firstUnseenUid: firstUnseen ?? null, keywords, highestMessageModseq: highest };
+  }
+
   async claimRecent(mailboxId: MailboxId): Promise<number> {
     checkId(mailboxId, 'The mailbox id');
+    // Usually nothing new arrived since the last SELECT: answered without a write transaction.
+    const seen = this.#sql('SELECT recent_uid, uidnext FROM mailboxes WHERE id = ?').get(mailboxId) as
+      | { recent_uid: number; uidnext: number }
+      | undefined;
+    if (seen && seen.recent_uid === seen.uidnext) return seen.recent_uid;
     return this.#write(() => {
       const row = this.#sql('SELECT recent_uid, uidnext FROM mailboxes WHERE id = ?').get(mailboxId) as
         | { recent_uid: number; uidnext: number }

@@ -16,7 +16,7 @@ import { ImapError } from '../errors.js';
 import { resolveSet } from '../message-set.js';
 import { defineCommand } from '../spec.js';
 import type { ImapSession } from '../session.js';
-import { mimeTrees } from '../tree-cache.js';
+import { cachedHeader, mimeTrees, rememberHeader } from '../message-cache.js';
 
 type FetchCommand = Extract<ImapCommand, { name: 'FETCH' }>;
 
@@ -31,6 +31,12 @@ function needsTree(a: FetchAtt): boolean {
 function needsRaw(a: FetchAtt): boolean {
   if (a.kind === 'simple') return a.name === 'RFC822' || a.name === 'RFC822.HEADER' || a.name === 'RFC822.TEXT';
   return true;
+}
+
+/** Items answered from the top-level header alone (served from the header cache). */
+function headerOnly(a: FetchAtt): boolean {
+  if (a.kind === 'simple') return a.name === 'RFC822.HEADER';
+  return a.kind === 'body' && a.section.part.length === 0 && (a.section.text?.kind === 'HEADER' || a.section.text?.kind === 'HEADER.FIELDS');
 }
 
 /** Items that set \Seen (RFC 9051 §6.4.5): BODY[…] without .PEEK, BINARY[…], RFC822, RFC822.TEXT. */
@@ -51,8 +57,9 @@ export async function runFetch(s: ImapSession, cmd: FetchCommand, tag: string): 
   if (cmd.changedSince !== null) s.enabled.add('CONDSTORE'); // RFC 7162 §3.1: an implicit enable
   const uids = resolveSet(mb, cmd.set, cmd.uid, s.savedSearch);
   const items = cmd.items;
-  const wantTree = items.some(needsTree);
-  const wantRaw = items.some(needsRaw);
+  const wantHeader = items.some(headerOnly);
+  const wantRaw = items.some((a) => needsRaw(a) && !headerOnly(a));
+  const wantTree = wantHeader || items.some(needsTree);
   const markSeen = !mb.readOnly && items.some(setsSeen);
   const wantModseq = items.some((a) => a.kind === 'simple' && a.name === 'MODSEQ') || cmd.changedSince !== null;
   const wantFlags = items.some((a) => a.kind === 'simple' && a.name === 'FLAGS');
@@ -88,18 +95,20 @@ export async function runFetch(s: ImapSession, cmd: FetchCommand, tag: string): 
     for (const r of records) {
       const seq = mb.seqOf(r.uid);
       if (seq === 0) continue;
+      const tree = trees.get(r.blobId) ?? null;
+      if (wantTree && !tree) {
+        expungeIssued = true;
+        continue;
+      }
       let raw: Buffer | null = null;
-      if (wantRaw) {
+      if (!wantRaw && wantHeader) raw = cachedHeader(r.blobId) ?? null;
+      if (!raw && (wantRaw || wantHeader)) {
         raw = await store.readBlob(r.blobId).catch(() => null);
         if (!raw) {
           expungeIssued = true;
           continue;
         }
-      }
-      const tree = trees.get(r.blobId) ?? null;
-      if (wantTree && !tree) {
-        expungeIssued = true;
-        continue;
+        if (wantHeader && tree) rememberHeader(r.blobId, raw, tree);
       }
       const out: Chunk[] = [`* ${seq} FETCH (`];
       const parts: Chunk[][] = [];

@@ -25,16 +25,15 @@ export async function selectMailbox(s: ImapSession, cmd: SelectCommand, tag: str
   if (!mailbox || !resolved) throw new NoSuchMailbox(name);
   if (cmd.condstore) s.enabled.add('CONDSTORE');
   const readOnly = cmd.name === 'EXAMINE';
-  const messages = await store.listMessages(mailbox.id);
+  const summary = await store.mailboxSummary(mailbox.id);
   // \Recent is claimed by the first session that selects read-write (RFC 3501 §2.3.2).
   const firstRecent = readOnly ? Infinity : await store.claimRecent(mailbox.id);
-  const mb = new SelectedMailbox(mailbox, resolved.name, messages, readOnly, firstRecent);
+  const mb = new SelectedMailbox(mailbox, resolved.name, summary, readOnly, firstRecent);
   s.push(...mb.flagsResponses());
   s.push(`* ${mb.exists} EXISTS\r\n`);
   if (!s.rev2) {
     s.push(`* ${mb.recent.size} RECENT\r\n`);
-    const firstUnseen = messages.findIndex((m) => !m.flags.includes('\\Seen'));
-    if (firstUnseen >= 0) s.untagged('OK', 'First unseen.', 'UNSEEN', String(firstUnseen + 1));
+    if (summary.firstUnseenUid !== null) s.untagged('OK', 'First unseen.', 'UNSEEN', String(mb.seqOf(summary.firstUnseenUid)));
   }
   s.untagged('OK', 'UIDs valid', 'UIDVALIDITY', String(mailbox.uidValidity));
   s.untagged('OK', 'Predicted next UID', 'UIDNEXT', String(mailbox.uidNext));

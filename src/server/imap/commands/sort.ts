@@ -2,7 +2,7 @@
 import { evaluateSearch } from '../search-eval.js';
 import { sortRecords } from '../sort.js';
 import { defineCommand } from '../spec.js';
-import { mimeTrees } from '../tree-cache.js';
+import { mimeTrees } from '../message-cache.js';
 import { checkCharset } from './search.js';
 
 export default defineCommand({

@@ -2,7 +2,7 @@
 import { evaluateSearch, sentTime } from '../search-eval.js';
 import { defineCommand } from '../spec.js';
 import { formatThreads, orderedSubjectThreads, referencesThreads, type ThreadInput } from '../thread.js';
-import { mimeTrees } from '../tree-cache.js';
+import { mimeTrees } from '../message-cache.js';
 import { checkCharset } from './search.js';
 
 const MSGID = /<[^<>]*>/g;
