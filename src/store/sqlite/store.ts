@@ -29,6 +29,10 @@ import {
 /** How often the feed looks for commits made by other processes while anyone listens. */
 export const CROSS_PROCESS_POLL_MS = 250;
 
+/** The full-text index catches up this long after a write, this many messages per transaction. */
+const INDEX_DELAY_MS = 20;
+const INDEX_BATCH = 256;
+
 // One server process owns a data directory, so its locks live in this process; keyed by file
 // so two store objects on the same file (tests, a CLI command run in-process) share them.
 const LOCKS_BY_FILE = new Map<string, LocalLocks>();
@@ -65,6 +69,7 @@ export class SqliteMailStore implements MailStore {
   readonly #myLocks = new Set<HeldLock>();
   readonly #statements = new Map<string, Database.Statement>();
   #poll: NodeJS.Timeout | null = null;
+  #indexTimer: NodeJS.Timeout | null = null;
   #dataVersion = 0;
   #closed = false;
 
@@ -83,6 +88,8 @@ export class SqliteMailStore implements MailStore {
       { onActive: (active) => (active ? this.#startPolling() : this.#stopPolling()) },
     );
     this.feed = this.#hub;
+    // Messages another process stored (postern deliver) may still wait for the index.
+    this.#scheduleIndex();
   }
 
   /** The connection's settings, for diagnostics and tests. */
@@ -377,6 +384,7 @@ export class SqliteMailStore implements MailStore {
       return out;
     });
     this.#announce(cursors.values());
+    if (entry) this.#scheduleIndex();
     return results;
   }
 
@@ -519,12 +527,14 @@ export class SqliteMailStore implements MailStore {
     checkTextField(field);
     if (typeof value !== 'string') throw new StoreError('INVALID', 'The search text must be a string.');
     if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
-    // Messages stored before the index existed are indexed now (as Dovecot's fts does lazily).
+    // Messages stored before the cache existed are parsed now (as Dovecot's fts does lazily)...
     const missing = this.#sql(
       `SELECT DISTINCT m.blob_id FROM messages m WHERE m.mailbox_id = ?
        AND NOT EXISTS (SELECT 1 FROM message_meta mm WHERE mm.blob_id = m.blob_id)`,
     ).all(mailboxId) as Array<{ blob_id: string }>;
     for (const { blob_id } of missing) this.#indexStoredBlob(blob_id);
+    // ...and what the batch indexer has not reached yet is indexed before the query runs.
+    this.#maintainIndex(Infinity);
     if (value === '') {
       return (this.#sql('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId) as Array<{ uid: number }>).map((r) => r.uid);
     }
@@ -535,18 +545,17 @@ export class SqliteMailStore implements MailStore {
       // The index is read once (materialized), then joined; as a plain IN subquery SQLite would
       // re-run the MATCH for every message of the mailbox.
       const rows = this.#sql(
-        `WITH hits AS MATERIALIZED (SELECT rowid AS id FROM message_text WHERE message_text MATCH ?)
+        `WITH hits AS MATERIALIZED (SELECT rowid AS id FROM message_index WHERE message_index MATCH ?)
          SELECT m.uid FROM hits JOIN message_meta mm ON mm.id = hits.id
          JOIN messages m ON m.blob_id = mm.blob_id AND m.mailbox_id = ?`,
       ).all(query, mailboxId) as Array<{ uid: number }>;
       for (const r of rows) found.add(r.uid);
     } else {
-      // Shorter than a trigram: compare the indexed text directly.
+      // Shorter than a trigram: compare the cached text directly.
       const needle = value.toLowerCase();
       const rows = this.#sql(
-        `SELECT m.uid, ${columns.map((c) => `t.${c}`).join(', ')} FROM messages m
-         JOIN message_meta mm ON mm.blob_id = m.blob_id JOIN message_text t ON t.rowid = mm.id
-         WHERE m.mailbox_id = ?`,
+        `SELECT m.uid, ${columns.map((c) => `mm.${c}`).join(', ')} FROM messages m
+         JOIN message_meta mm ON mm.blob_id = m.blob_id WHERE m.mailbox_id = ?`,
       ).all(mailboxId) as Array<Record<string, string | number>>;
       for (const r of rows) {
         if (columns.some((c) => String(r[c] ?? '').toLowerCase().includes(needle))) found.add(r.uid as number);
@@ -614,6 +623,8 @@ export class SqliteMailStore implements MailStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#indexTimer) clearTimeout(this.#indexTimer);
+    this.#indexTimer = null;
     this.#stopPolling();
     this.#hub.close();
     for (const lock of [...this.#myLocks]) await lock.release();
@@ -671,15 +682,63 @@ export class SqliteMailStore implements MailStore {
     return this.#sql('SELECT 1 FROM message_meta WHERE blob_id = ?').get(blobId) !== undefined;
   }
 
-  /** Inside a write transaction: the cache row and its full-text row (nothing if present). */
+  /** Inside a write transaction: the cache row (nothing if present); the batch indexer adds its text. */
   #insertMeta(blobId: string, e: MessageIndexEntry): void {
-    const info = this.#sql('INSERT INTO message_meta (blob_id, tree, complete) VALUES (?, ?, ?) ON CONFLICT (blob_id) DO NOTHING')
-      .run(blobId, e.tree, +e.complete);
-    if (info.changes === 0) return;
     this.#sql(
-      `INSERT INTO message_text (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, headers, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(info.lastInsertRowid, e.subject, e.from, e.to, e.cc, e.bcc, e.headers, e.body);
+      `INSERT INTO message_meta (blob_id, tree, complete, subject, addr_from, addr_to, addr_cc, addr_bcc, headers, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (blob_id) DO NOTHING`,
+    ).run(blobId, e.tree, +e.complete, e.subject, e.from, e.to, e.cc, e.bcc, e.headers, e.body);
+  }
+
+  /** Soon after writes: the full-text index catches up in the background. */
+  #scheduleIndex(): void {
+    if (this.#indexTimer || this.#closed) return;
+    this.#indexTimer = setTimeout(() => {
+      this.#indexTimer = null;
+      try {
+        // A few batches per turn of the event loop, so sessions keep being served meanwhile.
+        if (this.#maintainIndex(INDEX_BATCH)) this.#scheduleIndex();
+      } catch {
+        // The file is busy (another process writing); the next write or search retries.
+      }
+    }, INDEX_DELAY_MS);
+    this.#indexTimer.unref();
+  }
+
+  /**
+   * Adds pending messages to the full-text index and removes those whose bytes are gone, at
+   * most `limit` of each, one transaction (one FTS5 segment) per batch. Returns true when work
+   * is left.
+   */
+  #maintainIndex(limit: number): boolean {
+    if (this.#closed) return false;
+    let left = limit;
+    for (;;) {
+      const n = Math.min(INDEX_BATCH, left);
+      const pending = this.#sql('SELECT id, subject, addr_from, addr_to, addr_cc, addr_bcc, headers, body FROM message_meta WHERE indexed = 0 ORDER BY id LIMIT ?')
+        .all(n) as Array<{ id: number; subject: string; addr_from: string; addr_to: string; addr_cc: string; addr_bcc: string; headers: string; body: string }>;
+      const gone = this.#sql('SELECT id FROM message_unindex ORDER BY id LIMIT ?').pluck().all(n) as number[];
+      if (pending.length === 0 && gone.length === 0) return false;
+      this.#write(() => {
+        const add = this.#sql(
+          `INSERT INTO message_index (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc, headers, body)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        const mark = this.#sql('UPDATE message_meta SET indexed = 1 WHERE id = ? AND indexed = 0');
+        for (const r of pending) {
+          // Only rows still pending inside the transaction (another process may have done them).
+          if (mark.run(r.id).changes === 1) add.run(r.id, r.subject, r.addr_from, r.addr_to, r.addr_cc, r.addr_bcc, r.headers, r.body);
+        }
+        const drop = this.#sql('DELETE FROM message_index WHERE rowid = ?');
+        const done = this.#sql('DELETE FROM message_unindex WHERE id = ?');
+        for (const id of gone) {
+          if (done.run(id).changes === 1) drop.run(id);
+        }
+      });
+      left -= Math.max(pending.length, gone.length);
+      if (left <= 0) return true;
+      if (pending.length < n && gone.length < n) return false;
+    }
   }
 
   #blobData(blobId: string): Buffer | null {
@@ -695,6 +754,7 @@ export class SqliteMailStore implements MailStore {
     this.#write(() => {
       if (this.#sql('SELECT 1 FROM blobs WHERE id = ?').get(blobId)) this.#insertMeta(blobId, entry);
     });
+    this.#scheduleIndex();
     return entry;
   }
 
@@ -759,6 +819,8 @@ export class SqliteMailStore implements MailStore {
       dec.run(n, blob_id);
       gc.run(blob_id);
     }
+    // Messages whose bytes went left index rows to remove (message_meta_delete queued them).
+    if (blobs.length > 0) this.#scheduleIndex();
   }
 
   /** COPY (RFC 9051 §6.4.7) and MOVE (RFC 6851 §3.3): flags and internal date are kept. */

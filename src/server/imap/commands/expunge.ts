@@ -12,10 +12,9 @@ export default defineCommand({
     const mb = s.requireSelected();
     const store = s.requireAuthenticated().access.store;
     if (mb.readOnly) throw new ImapError('NO', 'Mailbox is read-only.', 'CANNOT');
-    const inSet = cmd.set ? new Set(resolveSet(mb, cmd.set, true, s.savedSearch)) : null;
-    const doomed = (await store.listMessages(mb.id))
-      .filter((m) => m.flags.includes('\\Deleted') && mb.seqOf(m.uid) > 0 && (!inSet || inSet.has(m.uid)))
-      .map((m) => m.uid);
+    // UID EXPUNGE reads only its set; EXPUNGE the whole mailbox.
+    const candidates = cmd.set ? await store.getMessages(mb.id, resolveSet(mb, cmd.set, true, s.savedSearch)) : await store.listMessages(mb.id);
+    const doomed = candidates.filter((m) => m.flags.includes('\\Deleted') && mb.seqOf(m.uid) > 0).map((m) => m.uid);
     const removed = doomed.length > 0 ? await store.expunge(mb.id, doomed) : [];
     s.push(...mb.remove(removed, s.qresync));
     s.ok(tag, 'Expunge completed.');
