@@ -70,6 +70,7 @@ export class SqliteMailStore implements MailStore {
   readonly #statements = new Map<string, Database.Statement>();
   #poll: NodeJS.Timeout | null = null;
   #indexTimer: NodeJS.Timeout | null = null;
+  #group: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
   #dataVersion = 0;
   #closed = false;
 
@@ -365,7 +366,7 @@ export class SqliteMailStore implements MailStore {
     // Parse once, at delivery, outside the write lock (a copy of known bytes skips it).
     const entry = this.#hasMeta(blobId) ? null : indexMessage(input.raw);
     const cursors = new Map<MailboxId, MailboxCursor>();
-    const results = this.#write(() => {
+    const { result: results, committed } = this.#writeGrouped(() => {
       for (const id of targets) {
         if (!cursors.has(id)) cursors.set(id, this.#cursor(id));
       }
@@ -383,6 +384,7 @@ export class SqliteMailStore implements MailStore {
       for (const c of cursors.values()) this.#flush(c);
       return out;
     });
+    await committed;
     this.#announce(cursors.values());
     if (entry) this.#scheduleIndex();
     return results;
@@ -420,7 +422,7 @@ export class SqliteMailStore implements MailStore {
     const given = normalizeFlags(flags);
     if (unchangedSince !== undefined) checkModseq(unchangedSince, 'UNCHANGEDSINCE');
     let cursor: MailboxCursor | null = null;
-    const result = this.#write(() => {
+    const { result, committed } = this.#writeGrouped(() => {
       const c = (cursor = this.#cursor(mailboxId));
       const out: FlagUpdate = { changed: [], modified: [] };
       const update = this.#sql('UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?');
@@ -444,6 +446,7 @@ export class SqliteMailStore implements MailStore {
       this.#flush(c);
       return out;
     });
+    await committed;
     if (cursor) this.#announce([cursor]);
     return result;
   }
@@ -452,7 +455,7 @@ export class SqliteMailStore implements MailStore {
     checkId(mailboxId, 'The mailbox id');
     const wanted = normalizeUids(uids);
     let cursor: MailboxCursor | null = null;
-    const removed = this.#write(() => {
+    const { result: removed, committed } = this.#writeGrouped(() => {
       const c = (cursor = this.#cursor(mailboxId));
       const out: number[] = [];
       const blobs = new Map<string, number>();
@@ -471,16 +474,23 @@ export class SqliteMailStore implements MailStore {
       this.#releaseBlobs([...blobs].map(([blob_id, n]) => ({ blob_id, n })));
       return out;
     });
+    await committed;
     if (cursor) this.#announce([cursor]);
     return removed;
   }
 
   async copy(fromMailboxId: MailboxId, uids: number[], toMailboxId: MailboxId): Promise<Array<[number, number]>> {
-    return this.#transfer(fromMailboxId, uids, toMailboxId, false);
+    const { pairs, committed, cursors } = this.#transfer(fromMailboxId, uids, toMailboxId, false);
+    await committed;
+    this.#announce(cursors);
+    return pairs;
   }
 
   async move(fromMailboxId: MailboxId, uids: number[], toMailboxId: MailboxId): Promise<Array<[number, number]>> {
-    return this.#transfer(fromMailboxId, uids, toMailboxId, true);
+    const { pairs, committed, cursors } = this.#transfer(fromMailboxId, uids, toMailboxId, true);
+    await committed;
+    this.#announce(cursors);
+    return pairs;
   }
 
   async changesSince(mailboxId: MailboxId, since: number): Promise<MailboxChange[]> {
@@ -622,6 +632,7 @@ export class SqliteMailStore implements MailStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#commitGroup();
     this.#closed = true;
     if (this.#indexTimer) clearTimeout(this.#indexTimer);
     this.#indexTimer = null;
@@ -642,10 +653,50 @@ export class SqliteMailStore implements MailStore {
 
   /** Runs `fn` as one IMMEDIATE transaction, mapping constraint errors to StoreError. */
   #write<T>(fn: () => T): T {
+    // Whatever a group has done commits first: this write must not become part of it.
+    if (this.#group) this.#commitGroup();
     try {
       return this.#db.transaction(fn).immediate();
     } catch (error) {
       throw mapSqliteError(error);
+    }
+  }
+
+  /**
+   * Group commit for the busy message writes (append, flags, expunge, copy, move): writes made
+   * in the same turn of the event loop share one transaction and so one fsync, committed just
+   * after the turn. `fn` runs in a savepoint of its own (a failure undoes only its part); the
+   * caller awaits `committed` before it reports success, so durability is as with #write.
+   */
+  #writeGrouped<T>(fn: () => T): { result: T; committed: Promise<void> } {
+    if (!this.#group) {
+      this.#db.exec('BEGIN IMMEDIATE');
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      // Nobody may be left with an unhandled rejection: each caller awaits its own copy.
+      promise.catch(() => {});
+      this.#group = { promise, resolve, reject };
+      setImmediate(() => this.#commitGroup());
+    }
+    const group = this.#group;
+    try {
+      return { result: this.#db.transaction(fn)(), committed: group.promise };
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+
+  #commitGroup(): void {
+    const group = this.#group;
+    if (!group) return;
+    this.#group = null;
+    try {
+      this.#db.exec('COMMIT');
+      group.resolve();
+    } catch (error) {
+      try { this.#db.exec('ROLLBACK'); } catch { /* already rolled back */ }
+      group.reject(mapSqliteError(error));
     }
   }
 
@@ -824,12 +875,12 @@ export class SqliteMailStore implements MailStore {
   }
 
   /** COPY (RFC 9051 §6.4.7) and MOVE (RFC 6851 §3.3): flags and internal date are kept. */
-  #transfer(fromId: MailboxId, uids: number[], toId: MailboxId, move: boolean): Array<[number, number]> {
+  #transfer(fromId: MailboxId, uids: number[], toId: MailboxId, move: boolean): { pairs: Array<[number, number]>; committed: Promise<void>; cursors: MailboxCursor[] } {
     checkId(fromId, 'The source mailbox id');
     checkId(toId, 'The destination mailbox id');
     const wanted = normalizeUids(uids);
     const cursors = new Map<MailboxId, MailboxCursor>();
-    const pairs = this.#write(() => {
+    const { result: pairs, committed } = this.#writeGrouped(() => {
       const src = this.#cursor(fromId);
       cursors.set(fromId, src);
       const dst = toId === fromId ? src : this.#cursor(toId);
@@ -866,8 +917,7 @@ export class SqliteMailStore implements MailStore {
       for (const c of cursors.values()) this.#flush(c);
       return out;
     });
-    this.#announce(cursors.values());
-    return pairs;
+    return { pairs, committed, cursors: [...cursors.values()] };
   }
 
   /** Tells the feed about committed changes. */
