@@ -424,10 +424,15 @@ export class Transport {
 
   // ---- closing ----
 
-  /** Polite close (after QUIT/LOGOUT): later calls fail with 'connection-closed'. */
+  /**
+   * Close after QUIT/LOGOUT was answered: later calls fail with 'connection-closed'. The socket
+   * is destroyed rather than half-closed: nothing more is due from the server, and a TLS
+   * shutdown left pending when the peer resets (a middlebox, a relay) keeps Node's exit-time
+   * handle cleanup spinning forever (seen with Node 20).
+   */
   close(): void {
     this.localReason ??= new MailClientError('connection-closed', `the session with ${this.where()} has ended; connect again`, this.details());
-    this.conn.close();
+    this.conn.destroy();
   }
 
   /** Destroys the connection; pending and later calls fail with `reason`. */

@@ -233,7 +233,7 @@ for (const target of targets) {
       await writer.append(folder, note('first while idle'));
       await new Promise((r) => setTimeout(r, 300));
       await writer.append(folder, note('second while idle'));
-      await Promise.race([loop, new Promise((_, reject) => setTimeout(() => reject(new Error(`idle saw ${JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`)), 10_000))]);
+      await Promise.race([loop, new Promise((_, reject) => setTimeout(() => reject(new Error(`idle saw ${JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`)), 10_000).unref())]);
       assert.deepEqual(subjects, ['first while idle', 'second while idle']);
       // After the loop the connection is free again.
       await watcher.noop();
