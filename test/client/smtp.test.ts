@@ -5,6 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SmtpClient } from '../../src/client/smtp.js';
 import { SmtpPool } from '../../src/client/smtp-pool.js';
+import { ImapClient } from '../../src/client/imap.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestServer } from '../helpers/server.js';
 import { MailClientError } from '../../src/client/errors.js';
 import { MailBuilder } from '../../src/wire/mime/builder.js';
 import type { ProtocolLogEntry } from '../../src/client/logger.js';
@@ -164,6 +168,62 @@ describe('SMTP client against Postfix', () => {
     assert.ok(most <= 3 && most >= 1, `connections: ${most}`);
     await pool.close();
     assert.equal(pool.connections, 0);
+  });
+});
+
+describe('SMTP client against postern submission', () => {
+  let server: TestServer;
+  let serverCa: string;
+  before(async () => {
+    server = await TestServer.start();
+    serverCa = readFileSync(join(server.dataDir, 'tls', 'cert.pem'), 'utf8');
+    await server.addUser({ address: 'alice@example.test', password: 'pw-alice' });
+    await server.addUser({ address: 'bob@example.test', password: 'pw-bob' });
+  });
+  after(() => server.stop());
+
+  for (const security of ['starttls', 'tls'] as const) {
+    test(`${security}: a message sent with SCRAM-SHA-256-PLUS login is read back over IMAP`, async () => {
+      const log: string[] = [];
+      const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: server.port('submission', security), security, tls: { ca: serverCa }, logger: (e) => log.push(e.text) });
+      await smtp.login('alice@example.test', 'pw-alice');
+      assert.ok(log.includes('AUTH SCRAM-SHA-256-PLUS ***'), log.join('\n'));
+      const subject = `to bob via ${security}`;
+      const sent = await smtp.send(new MailBuilder().from('alice@example.test').to('bob@example.test').subject(subject).text('Grüße, Bob.'));
+      assert.deepEqual(sent.accepted, ['bob@example.test']);
+      await smtp.quit();
+      const imap = await ImapClient.connect({ host: '127.0.0.1', port: server.port('imap', 'tls'), security: 'tls', tls: { ca: serverCa } });
+      await imap.login('bob@example.test', 'pw-bob');
+      await imap.select('INBOX');
+      let found: string[] = [];
+      for (let i = 0; i < 50 && !found.includes(subject); i++) {
+        found = (await imap.fetchAll('1:*', { envelope: true })).map((m) => m.envelope!.subject);
+        if (!found.includes(subject)) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(found.includes(subject), `bob's INBOX: ${found.join(', ')}`);
+      const uids = await imap.search({ subject });
+      const m = await imap.fetchOne(uids[0]!, { envelope: true, source: true });
+      assert.equal(m?.envelope?.messageId, sent.messageId);
+      await imap.logout();
+    });
+  }
+
+  test('a wrong password and a sender that is not yours are refused with codes and words', async () => {
+    const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: server.port('submission', 'starttls'), tls: { ca: serverCa } });
+    await assert.rejects(smtp.login('alice@example.test', 'nope'), isCode('auth-failed', /535/));
+    await smtp.login('alice@example.test', 'pw-alice');
+    await assert.rejects(
+      smtp.send(new MailBuilder().from('mallory@example.test').to('bob@example.test').subject('forged').text('x')),
+      (err: unknown) => isCode('command-failed', /refused the sender <mallory@example\.test>: 5\d\d/)(err) && (err as MailClientError).smtpCode! >= 500,
+    );
+    await smtp.quit();
+  });
+
+  test("security 'tls' on the STARTTLS submission port says so in words", async () => {
+    await assert.rejects(
+      SmtpClient.connect({ host: '127.0.0.1', port: server.port('submission', 'starttls'), security: 'tls', tls: { ca: serverCa } }),
+      isCode('expects-starttls', /answered in plaintext \("220 .*it expects STARTTLS, not implicit TLS/),
+    );
   });
 });
 
