@@ -163,6 +163,32 @@ describe('IMAP client edge cases', () => {
     await assert.rejects(imap.noop(), isCode('connection-closed', /ended the session: server shutting down for maintenance/));
   });
 
+  test('IDLE is ended with DONE and issued again every restartAfterMs, and the loop stops cleanly', async () => {
+    const idles: number[] = [];
+    const f = await imapFake({
+      IDLE: async (tag, _rest, s) => {
+        idles.push(Date.now());
+        s.write('+ idling\r\n');
+        const done = await s.readLine(5000);
+        assert.equal(done, 'DONE');
+        return idles.length === 3 ? `* 5 EXISTS\r\n${tag} OK idle done\r\n` : `${tag} OK idle done\r\n`;
+      },
+    }, { caps: 'IMAP4rev1 IDLE AUTH=PLAIN' });
+    const imap = await connect(f.port);
+    await imap.login('u', 'p');
+    await imap.select('INBOX');
+    const ac = new AbortController();
+    const events: ImapEvent[] = [];
+    for await (const e of imap.idle({ signal: ac.signal, restartAfterMs: 80 })) {
+      events.push(e);
+      ac.abort();
+    }
+    assert.deepEqual(events, [{ type: 'exists', count: 5, previous: 3 }]);
+    assert.ok(idles.length >= 3, `IDLE sent ${idles.length} times`);
+    await imap.noop().catch(() => undefined);
+    imap.close();
+  });
+
   test('without IDLE, idle() polls with NOOP and still yields the new message', async () => {
     let noops = 0;
     const f = await imapFake({

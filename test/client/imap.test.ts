@@ -196,6 +196,8 @@ for (const target of targets) {
       for await (const m of imap.fetch(uid!, { flags: true, source: 'stream' })) {
         count++;
         assert.ok(m.sourceStream);
+        // A command before the body is read: the body is read ahead, nothing waits forever.
+        assert.equal((await imap.status(folder)).messages, 1);
         assert.ok((await readStream(m.sourceStream)).equals(raw));
       }
       assert.equal(count, 1);

@@ -22,10 +22,10 @@ export interface DovecotHandle {
   authSocket: string;
 }
 
-export async function startDovecotPeer(leaf: TestCert, extra = ''): Promise<DovecotHandle | string> {
+export async function startDovecotPeer(leaf: TestCert, extra = '', users: Record<string, string> = DOVECOT_USERS): Promise<DovecotHandle | string> {
   const started = await startDovecot({
     cert: leaf,
-    users: DOVECOT_USERS,
+    users,
     // SCRAM on top of the shared config's plain/login, so the client's choice is exercised;
     // an auth socket for Postfix; IMAP extensions the client uses when offered.
     extra: [

@@ -21,12 +21,20 @@ let ca: TestCert;
 let leaf: TestCert;
 let dovecot: DovecotHandle | string;
 let postfix: PostfixPeer | string;
+let server: TestServer;
+let serverCa: string;
 const fakes: FakeServer[] = [];
 const USER = 'alice@example.test';
 const PASSWORD = DOVECOT_USERS[USER]!;
 
 before(async () => {
   ({ ca, leaf } = await makeGoodCerts());
+  server = await TestServer.start();
+  serverCa = readFileSync(join(server.dataDir, 'tls', 'cert.pem'), 'utf8');
+  await server.addUser({ address: 'alice@example.test', password: PASSWORD });
+  await server.addUser({ address: 'bob@example.test', password: 'pw-bob' });
+  await server.addUser({ address: 'carol@example.test', password: 'pw-carol' });
+  await server.addUser({ address: 'jürgen@example.test', password: 'pw-jurgen', sam: 'juergen', alias: 'juergen' });
   dovecot = await startDovecotPeer(leaf);
   if (typeof dovecot !== 'string') {
     const started = await startPostfixPeer(leaf, dovecot.authSocket, 'message_size_limit = 200000');
@@ -36,6 +44,7 @@ before(async () => {
   }
 });
 after(async () => {
+  await server.stop();
   if (typeof postfix !== 'string') await postfix.stop();
   if (typeof dovecot !== 'string') await dovecot.peer.stop();
   for (const f of fakes) await f.close();
@@ -53,31 +62,49 @@ function isCode(code: string, re?: RegExp) {
 const mail = (subject: string, to = 'bob@example.test') =>
   new MailBuilder().from(USER).to(to).subject(subject).text('Hello from the postern client.\n');
 
-describe('SMTP client against Postfix', () => {
-  const pf = (): PostfixPeer => postfix as PostfixPeer;
-  const skip = (t: { skip: (m: string) => void }): boolean => {
-    if (typeof postfix === 'string') {
-      t.skip(postfix);
-      return true;
-    }
-    return false;
-  };
+interface SmtpTarget {
+  name: string;
+  port: () => number;
+  security: 'starttls' | 'tls';
+  ca: () => string;
+  /** The mechanism login() must choose. */
+  mechanism: string;
+  skip: () => string | false;
+}
 
-  for (const security of ['starttls', 'tls'] as const) {
-    test(`${security}: logs in with SCRAM and sends a MailBuilder message, pipelining MAIL and RCPT`, async (t) => {
-      if (skip(t)) return;
+const smtpTargets: SmtpTarget[] = [
+  ...(['starttls', 'tls'] as const).map((security): SmtpTarget => ({
+    name: `Postfix (Dovecot SASL), ${security === 'tls' ? 'implicit TLS' : 'STARTTLS'}`,
+    port: () => (security === 'tls' ? (postfix as PostfixPeer).implicit : (postfix as PostfixPeer).starttls),
+    security,
+    ca: () => ca.cert,
+    mechanism: 'SCRAM-SHA-256',
+    skip: () => (typeof postfix === 'string' ? postfix : false),
+  })),
+  ...(['starttls', 'tls'] as const).map((security): SmtpTarget => ({
+    name: `postern submission, ${security === 'tls' ? 'implicit TLS' : 'STARTTLS'}`,
+    port: () => server.port('submission', security),
+    security,
+    ca: () => serverCa,
+    mechanism: 'SCRAM-SHA-256-PLUS',
+    skip: () => false,
+  })),
+];
+
+for (const target of smtpTargets) {
+  describe(`SMTP client against ${target.name}`, () => {
+    const connect = (log?: ProtocolLogEntry[]) =>
+      SmtpClient.connect({ host: '127.0.0.1', port: target.port(), security: target.security, tls: { ca: target.ca() }, ...(log && { logger: (e: ProtocolLogEntry) => log.push(e) }) });
+
+    test('logs in with the strongest mechanism and sends a MailBuilder message, pipelining MAIL and RCPT', async (t) => {
+      const skip = target.skip();
+      if (skip) return t.skip(skip);
       const log: ProtocolLogEntry[] = [];
-      const smtp = await SmtpClient.connect({
-        host: '127.0.0.1',
-        port: security === 'tls' ? pf().implicit : pf().starttls,
-        security,
-        tls: { ca: ca.cert },
-        logger: (e) => log.push(e),
-      });
+      const smtp = await connect(log);
       assert.equal(smtp.secure, true);
       assert.ok(smtp.capabilities.has('PIPELINING'));
       await smtp.login(USER, PASSWORD);
-      const result = await smtp.send(mail(`via ${security}`).cc('carol@example.test'));
+      const result = await smtp.send(mail(`via ${target.name}`, 'bob@example.test').cc('carol@example.test'));
       assert.deepEqual(result.accepted, ['bob@example.test', 'carol@example.test']);
       assert.deepEqual(result.rejected, []);
       assert.match(result.response, /queued as/);
@@ -89,10 +116,47 @@ describe('SMTP client against Postfix', () => {
       // RFC 2920: both RCPTs go out before the answer to MAIL is read.
       assert.match(lines[mailAt + 1]!, /^client RCPT TO:<bob@/);
       assert.match(lines[mailAt + 2]!, /^client RCPT TO:<carol@/);
-      assert.ok(lines.some((l) => /^client AUTH SCRAM-SHA-256 \*\*\*$/.test(l)), lines.join('\n'));
+      assert.ok(lines.includes(`client AUTH ${target.mechanism} ***`), lines.join('\n'));
       assert.ok(!lines.join('\n').includes(PASSWORD));
     });
-  }
+
+    test('DSN options, 8-bit bodies and UTF-8 addresses use DSN, 8BITMIME and SMTPUTF8', async (t) => {
+      const skip = target.skip();
+      if (skip) return t.skip(skip);
+      const log: ProtocolLogEntry[] = [];
+      const smtp = await connect(log);
+      await smtp.login(USER, PASSWORD);
+      const raw = 'From: alice@example.test\r\nTo: bob@example.test\r\nSubject: 8bit\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n';
+      const r1 = await smtp.send(raw, { dsn: { ret: 'HDRS', envid: 'id+1=x', notify: ['SUCCESS', 'FAILURE'] } });
+      assert.deepEqual(r1.warnings, []);
+      const sent = log.filter((e) => e.direction === 'client').map((e) => e.text);
+      assert.ok(sent.some((l) => /^MAIL FROM:<alice@example.test> SIZE=\d+ BODY=8BITMIME RET=HDRS ENVID=id\+2B1\+3Dx$/.test(l)), sent.join('\n'));
+      assert.ok(sent.includes('RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.test'));
+      const r2 = await smtp.send(mail('utf8 address', 'jürgen@example.test'));
+      assert.deepEqual(r2.accepted, ['jürgen@example.test']);
+      assert.ok(log.some((e) => /^MAIL FROM:<alice@example\.test> .*SMTPUTF8/.test(e.text)));
+      await smtp.quit();
+    });
+
+    test('a wrong password fails with auth-failed and the SMTP code', async (t) => {
+      const skip = target.skip();
+      if (skip) return t.skip(skip);
+      const smtp = await connect();
+      await assert.rejects(smtp.login(USER, 'nope'), (err: unknown) => isCode('auth-failed', new RegExp(`refused the login of alice@example\\.test with ${target.mechanism}: 535`))(err) && (err as MailClientError).smtpCode === 535);
+      smtp.close();
+    });
+  });
+}
+
+describe('SMTP client against Postfix', () => {
+  const pf = (): PostfixPeer => postfix as PostfixPeer;
+  const skip = (t: { skip: (m: string) => void }): boolean => {
+    if (typeof postfix === 'string') {
+      t.skip(postfix);
+      return true;
+    }
+    return false;
+  };
 
   test('a message over the SIZE limit is refused before MAIL FROM', async (t) => {
     if (skip(t)) return;
@@ -107,28 +171,6 @@ describe('SMTP client against Postfix', () => {
     assert.equal(ok.accepted.length, 1);
     assert.ok(log.some((l) => /^MAIL FROM:<alice@example\.test> SIZE=\d+/.test(l)));
     await smtp.quit();
-  });
-
-  test('DSN options, 8-bit bodies and UTF-8 addresses use DSN, 8BITMIME and SMTPUTF8', async (t) => {
-    if (skip(t)) return;
-    const log: string[] = [];
-    const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: pf().starttls, security: 'starttls', tls: { ca: ca.cert }, logger: (e) => log.push(e.text) });
-    const raw = 'From: alice@example.test\r\nTo: bob@example.test\r\nSubject: 8bit\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n';
-    const r1 = await smtp.send(raw, { dsn: { ret: 'HDRS', envid: 'id+1=x', notify: ['SUCCESS', 'FAILURE'] } });
-    assert.deepEqual(r1.warnings, []);
-    assert.ok(log.some((l) => /^MAIL FROM:<alice@example.test> SIZE=\d+ BODY=8BITMIME RET=HDRS ENVID=id\+2B1\+3Dx$/.test(l)), log.join('\n'));
-    assert.ok(log.some((l) => l === 'RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.test'));
-    const r2 = await smtp.send(mail('utf8 address', 'jürgen@example.test'));
-    assert.deepEqual(r2.accepted, ['jürgen@example.test']);
-    assert.ok(log.some((l) => /^MAIL FROM:<alice@example\.test> .*SMTPUTF8/.test(l)));
-    await smtp.quit();
-  });
-
-  test('a wrong password fails with auth-failed and the SMTP code', async (t) => {
-    if (skip(t)) return;
-    const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: pf().implicit, security: 'tls', tls: { ca: ca.cert } });
-    await assert.rejects(smtp.login(USER, 'nope'), (err: unknown) => isCode('auth-failed', /refused the login of alice@example\.test with SCRAM-SHA-256: 535/)(err) && (err as MailClientError).smtpCode === 535);
-    smtp.close();
   });
 
   test('the plaintext listener: starttls fails (no downgrade), none logs in with SCRAM only', async (t) => {
@@ -172,21 +214,11 @@ describe('SMTP client against Postfix', () => {
 });
 
 describe('SMTP client against postern submission', () => {
-  let server: TestServer;
-  let serverCa: string;
-  before(async () => {
-    server = await TestServer.start();
-    serverCa = readFileSync(join(server.dataDir, 'tls', 'cert.pem'), 'utf8');
-    await server.addUser({ address: 'alice@example.test', password: 'pw-alice' });
-    await server.addUser({ address: 'bob@example.test', password: 'pw-bob' });
-  });
-  after(() => server.stop());
-
   for (const security of ['starttls', 'tls'] as const) {
     test(`${security}: a message sent with SCRAM-SHA-256-PLUS login is read back over IMAP`, async () => {
       const log: string[] = [];
       const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: server.port('submission', security), security, tls: { ca: serverCa }, logger: (e) => log.push(e.text) });
-      await smtp.login('alice@example.test', 'pw-alice');
+      await smtp.login('alice@example.test', PASSWORD);
       assert.ok(log.includes('AUTH SCRAM-SHA-256-PLUS ***'), log.join('\n'));
       const subject = `to bob via ${security}`;
       const sent = await smtp.send(new MailBuilder().from('alice@example.test').to('bob@example.test').subject(subject).text('Grüße, Bob.'));
@@ -208,14 +240,20 @@ describe('SMTP client against postern submission', () => {
     });
   }
 
-  test('a wrong password and a sender that is not yours are refused with codes and words', async () => {
+  test('a sender that is not yours is refused with the code and in words', async () => {
     const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: server.port('submission', 'starttls'), tls: { ca: serverCa } });
-    await assert.rejects(smtp.login('alice@example.test', 'nope'), isCode('auth-failed', /535/));
-    await smtp.login('alice@example.test', 'pw-alice');
+    await smtp.login('alice@example.test', PASSWORD);
     await assert.rejects(
       smtp.send(new MailBuilder().from('mallory@example.test').to('bob@example.test').subject('forged').text('x')),
       (err: unknown) => isCode('command-failed', /refused the sender <mallory@example\.test>: 5\d\d/)(err) && (err as MailClientError).smtpCode! >= 500,
     );
+    await smtp.quit();
+  });
+
+  test("security 'none': postern offers no AUTH before TLS, so login says there is nothing to use", async () => {
+    const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: server.port('submission', 'starttls'), security: 'none' });
+    assert.equal(smtp.secure, false);
+    await assert.rejects(smtp.login(USER, PASSWORD), isCode('no-mechanism', /offers \(no SASL mechanisms\)/));
     await smtp.quit();
   });
 
@@ -235,14 +273,14 @@ describe('SMTP client against scripted servers', () => {
   }
 
   /** A plaintext ESMTP server; `rcpt` decides each recipient; messages land in `got`. */
-  function esmtp(options: { ehlo?: string[]; rcpt?: (a: string) => string; got?: string[]; onData?: (s: FakeSession) => Promise<boolean> }) {
+  function esmtp(options: { ehlo?: string[]; rcpt?: (a: string) => string | Promise<string>; got?: string[]; onData?: (s: FakeSession) => Promise<boolean> }) {
     return async (s: FakeSession): Promise<void> => {
       s.write('220 fake ESMTP\r\n');
       await serveLines(s, async (l) => {
         if (/^EHLO /.test(l)) return ['250-fake', ...(options.ehlo ?? ['PIPELINING', '8BITMIME', 'SIZE 1000000']).map((k) => `250-${k}`), '250 OK'].join('\r\n').replace(/250-OK$/, '250 OK') + '\r\n';
         if (/^MAIL FROM:/.test(l)) return '250 2.1.0 ok\r\n';
         const r = /^RCPT TO:<([^>]*)>/.exec(l);
-        if (r) return (options.rcpt ?? (() => '250 2.1.5 ok'))(r[1]!) + '\r\n';
+        if (r) return (await (options.rcpt ?? (() => '250 2.1.5 ok'))(r[1]!)) + '\r\n';
         if (l === 'DATA') {
           s.write('354 go\r\n');
           let body = '';
@@ -307,6 +345,18 @@ describe('SMTP client against scripted servers', () => {
     assert.equal(r.queueId, 'ABC123');
     assert.equal(got[0]!.split('\n').length, 203);
     await smtp.quit();
+  });
+
+  test('an AbortSignal cancels a send waiting for the server, and a queued send before it goes out', async () => {
+    const f = await fake(esmtp({ rcpt: () => new Promise<string>(() => undefined) }));
+    const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: f.port, security: 'none' });
+    const ac = new AbortController();
+    const first = smtp.send(mail('stuck'), { signal: ac.signal });
+    const queued = smtp.send(mail('queued'), { signal: AbortSignal.timeout(50) });
+    await assert.rejects(queued, isCode('aborted', /before it was sent/));
+    ac.abort();
+    await assert.rejects(first, isCode('aborted', /cancelled/));
+    assert.equal(smtp.closed, true);
   });
 
   test('no answer after the data: timeout says the message may already be queued, and the pool does not resend it', async () => {
