@@ -40,10 +40,11 @@ interface Options {
   fts: number;
   only: string[] | null;
   scenarios: string[] | null;
+  repeat: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { vs: null, seconds: 4, clients: [10, 50, 200], messages: 100, idle: 10_000, idleDovecot: 2000, fts: 100_000, only: null, scenarios: null };
+  const o: Options = { vs: null, seconds: 4, clients: [10, 50, 200], messages: 100, idle: 10_000, idleDovecot: 2000, fts: 100_000, only: null, scenarios: null, repeat: 1 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const v = args[i + 1];
@@ -56,6 +57,7 @@ function parseArgs(args: string[]): Options {
     else if (a === '--idle-dovecot') o.idleDovecot = num();
     else if (a === '--fts') o.fts = num();
     else if (a === '--only') { o.only = v!.split(','); i++; }
+    else if (a === '--repeat') o.repeat = num();
     else if (a === '--scenarios') { o.scenarios = v!.split(',').map((x) => x.toLowerCase()); i++; }
     else throw new Error(`unknown option ${a}`);
   }
@@ -495,50 +497,57 @@ export async function runImapBench(args: string[]): Promise<void> {
     `${hasTaskset() ? 'server on core 1, load generator on core 0' : 'no taskset: not pinned'}.`);
   const results: Array<[string, Map<string, Cell>]> = [];
   const memory: Array<[string, Awaited<ReturnType<typeof idleMemory>>, number]> = [];
+  const running: Target[] = [];
   try {
     await ensureSelfSignedCertificate(dir, 'localhost');
-    const targets: Array<() => Promise<Target>> = [() => startPosternTarget(dir, users, o.messages)];
+    running.push(await startPosternTarget(dir, users, o.messages));
     if (o.vs === 'dovecot') {
       const why = dovecotAvailable();
       if (why) console.log(`--vs dovecot skipped: ${why}`);
-      else targets.push(() => startDovecotTarget(dir, users, o.messages));
+      else running.push(await startDovecotTarget(dir, users, o.messages));
     } else if (o.vs) throw new Error(`--vs ${o.vs}: only dovecot is supported`);
-    for (const start of targets) {
-      const t = await start();
-      try {
-        const cells = new Map<string, Cell>();
-        // Warm-up: every user logs in and selects once (first logins pay the full password hash).
-        await Promise.all(Array.from({ length: users }, async (_, i) => {
-          const c = await session(t, i);
-          await c.cmd('CREATE Archive').catch(() => {}); // postern users have it already
-          c.close();
-        }));
-        if (want('commands')) {
-          for (const s of SCENARIOS.filter((x) => !o.scenarios || o.scenarios.includes(x.name.toLowerCase()))) {
-            for (const n of o.clients) {
+    for (const t of running) {
+      results.push([t.name, new Map()]);
+      // Warm-up: every user logs in and selects once (first logins pay the full password hash).
+      await Promise.all(Array.from({ length: users }, async (_, i) => {
+        const c = await session(t, i);
+        await c.cmd('CREATE Archive').catch(() => {}); // postern users have it already
+        c.close();
+      }));
+    }
+    if (want('commands')) {
+      // Cells alternate between the servers (both are up, one is loaded at a time), so load from
+      // anything else on the machine falls on both alike; --repeat keeps each server's best.
+      for (const s of SCENARIOS.filter((x) => !o.scenarios || o.scenarios.includes(x.name.toLowerCase()))) {
+        for (const n of o.clients) {
+          for (const [k, t] of running.entries()) {
+            let best: Cell | null = null;
+            for (let r = 0; r < o.repeat; r++) {
               const cell = await s.run(t, n, o);
-              cells.set(`${s.name} × ${n}`, cell);
-              console.log(`  ${t.name.padEnd(8)} ${s.name.padEnd(14)} × ${String(n).padStart(3)}: ${cell.ops.toFixed(0).padStart(6)} ops/s  p50 ${cell.p50.toFixed(2)} ms  p99 ${cell.p99.toFixed(2)} ms  cpu ${Math.round(cell.cpu * 100)}%`);
+              if (!best || cell.ops > best.ops) best = cell;
             }
+            results[k]![1].set(`${s.name} × ${n}`, best!);
+            console.log(`  ${t.name.padEnd(8)} ${s.name.padEnd(14)} × ${String(n).padStart(3)}: ${best!.ops.toFixed(0).padStart(6)} ops/s  p50 ${best!.p50.toFixed(2)} ms  p99 ${best!.p99.toFixed(2)} ms  cpu ${Math.round(best!.cpu * 100)}%`);
           }
         }
-        results.push([t.name, cells]);
-        if (want('idle')) {
-          const n = t.name === 'dovecot' ? Math.min(o.idleDovecot, 4500) : o.idle;
-          const m = await idleMemory(t, n, users);
-          memory.push([t.name, m, n]);
-          console.log(`  ${t.name}: ${n} idle TLS IDLE sessions: RSS ${Math.round(m.before / 1024)} → ${Math.round(m.after / 1024)} MiB (${m.perSessionKiB.toFixed(1)} KiB per session; PSS ${Math.round(m.pss / 1024)} MiB over ${m.processes} processes)`);
-        }
-      } finally {
-        await t.stop();
       }
     }
+    if (want('idle')) {
+      for (const t of running) {
+        const n = t.name === 'dovecot' ? Math.min(o.idleDovecot, 4500) : o.idle;
+        const m = await idleMemory(t, n, users);
+        memory.push([t.name, m, n]);
+        console.log(`  ${t.name}: ${n} idle TLS IDLE sessions: RSS ${Math.round(m.before / 1024)} → ${Math.round(m.after / 1024)} MiB (${m.perSessionKiB.toFixed(1)} KiB per session; PSS ${Math.round(m.pss / 1024)} MiB over ${m.processes} processes)`);
+      }
+    }
+    for (const t of running.splice(0)) await t.stop();
     if (want('fts') && o.fts > 0) {
       console.log(`\nSEARCH on one mailbox of ${o.fts} messages (postern, SQLite FTS5 trigram index):`);
       const rows = await ftsBench(dir, o.fts);
       console.log(table(['query', 'matches', 'median ms'], rows.map(([q, n, ms]) => [q, String(n), ms.toFixed(1)])));
     }
   } finally {
+    for (const t of running) await t.stop();
     if (process.env.BENCH_KEEP) console.log(`kept ${dir}`); else rmSync(dir, { recursive: true, force: true });
   }
   if (results.length > 0 && results[0]![1].size > 0) {

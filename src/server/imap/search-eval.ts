@@ -18,9 +18,21 @@ import { mimeTrees } from './message-cache.js';
 const TEXT_FIELDS: Record<string, TextField> = { BCC: 'bcc', BODY: 'body', CC: 'cc', FROM: 'from', SUBJECT: 'subject', TEXT: 'text', TO: 'to' };
 
 export interface SearchResult {
-  records: MessageRecord[];
+  /** Matching UIDs, ascending. */
+  uids: number[];
+  /** Their records, when the search had to read them (callers that need them read them otherwise). */
+  records: MessageRecord[] | null;
   /** Whether the key used MODSEQ (the response then names the highest modseq, RFC 7162 §3.1.5). */
   usedModseq: boolean;
+}
+
+/** Keys that look at message records (flags, dates, sizes, modseqs) or their headers. */
+function needsRecords(key: SearchKey): boolean {
+  let needs = false;
+  walk(key, (k) => {
+    if ((k.op === 'FLAG' && k.flag !== '\\Recent') || k.op === 'DATE' || k.op === 'SIZE' || k.op === 'MODSEQ' || k.op === 'AGE' || k.op === 'HEADER') needs = true;
+  });
+  return needs;
 }
 
 interface Prepared {
@@ -36,7 +48,7 @@ function walk(key: SearchKey, visit: (k: SearchKey) => void): void {
   while (stack.length) {
     const k = stack.pop()!;
     visit(k);
-    if (k.op === 'AND') stack.push(...k.keys);
+    if (k.op === 'AND') for (const x of k.keys) stack.push(x);
     else if (k.op === 'OR') stack.push(k.a, k.b);
     else if (k.op === 'NOT') stack.push(k.key);
   }
@@ -45,6 +57,22 @@ function walk(key: SearchKey, visit: (k: SearchKey) => void): void {
 /** The messages (in the client's view, ascending UID) that match. */
 export async function evaluateSearch(s: ImapSession, mb: SelectedMailbox, key: SearchKey): Promise<SearchResult> {
   const store = s.requireAuthenticated().access.store;
+  if (!needsRecords(key)) {
+    // Text, UID and sequence keys only: set algebra over the client's view, no record read —
+    // a full-text search of a 100,000-message mailbox costs its index lookup and nothing more.
+    const p: Prepared = { text: new Map(), header: new Map(), sentDay: new Map(), seqSets: new Map(), now: Date.now() };
+    const textKeys: Array<Extract<SearchKey, { op: 'TEXT' }>> = [];
+    walk(key, (k) => {
+      if (k.op === 'TEXT') textKeys.push(k);
+      else if (k.op === 'SEQ' || k.op === 'UID') p.seqSets.set(k, seqSet(s, mb, k));
+    });
+    for (const k of textKeys) {
+      const id = `${k.field}\0${k.value}`;
+      if (!p.text.has(id)) p.text.set(id, new Set(await store.searchText(mb.id, TEXT_FIELDS[k.field]!, k.value)));
+    }
+    const uids = mb.uids.filter((uid) => !mb.isExpungedPending(uid) && matchesUid(uid, key, p, mb));
+    return { uids, records: null, usedModseq: false };
+  }
   const records = (await store.listMessages(mb.id)).filter((r) => mb.seqOf(r.uid) > 0);
   const p: Prepared = { text: new Map(), header: new Map(), sentDay: new Map(), seqSets: new Map(), now: Date.now() };
   let usedModseq = false;
@@ -83,7 +111,21 @@ export async function evaluateSearch(s: ImapSession, mb: SelectedMailbox, key: S
     for (const r of records) p.sentDay.set(r.uid, sentDay(trees.get(r.blobId) ?? null, r.internalDate));
   }
   const matched = records.filter((r) => matches(r, key, p, mb, s.savedSearch));
-  return { records: matched, usedModseq };
+  return { uids: matched.map((r) => r.uid), records: matched, usedModseq };
+}
+
+function matchesUid(uid: number, key: SearchKey, p: Prepared, mb: SelectedMailbox): boolean {
+  switch (key.op) {
+    case 'ALL': return true;
+    case 'AND': return key.keys.every((k) => matchesUid(uid, k, p, mb));
+    case 'OR': return matchesUid(uid, key.a, p, mb) || matchesUid(uid, key.b, p, mb);
+    case 'NOT': return !matchesUid(uid, key.key, p, mb);
+    case 'FLAG': return mb.recent.has(uid) === key.present; // only \Recent reaches here
+    case 'TEXT': return p.text.get(`${key.field}\0${key.value}`)!.has(uid);
+    case 'SEQ':
+    case 'UID': return p.seqSets.get(key)!.has(uid);
+    default: return false;
+  }
 }
 
 function seqSet(s: ImapSession, mb: SelectedMailbox, k: Extract<SearchKey, { op: 'SEQ' | 'UID' }>): Set<number> {

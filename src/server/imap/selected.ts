@@ -190,7 +190,7 @@ export class SelectedMailbox {
   takeUpdates(rules: UpdateRules, flagsLine: (flags: string[], uid: number) => string): string[] {
     const out: string[] = [];
     if (rules.expunges && this.pendingExpunged.size > 0) {
-      out.push(...this.remove([...this.pendingExpunged], rules.qresync));
+      for (const line of this.remove([...this.pendingExpunged], rules.qresync)) out.push(line);
       this.pendingExpunged.clear();
     }
     if (this.pendingAppended.length > 0) {
@@ -207,7 +207,7 @@ export class SelectedMailbox {
       const newKeywords = [...this.pendingFlags.values()].flatMap((p) => p.flags.filter((f) => !f.startsWith('\\') && !this.keywords.has(f)));
       if (newKeywords.length > 0) {
         for (const k of newKeywords) this.keywords.add(k);
-        out.push(...this.flagsResponses());
+        for (const line of this.flagsResponses()) out.push(line);
       }
       const entries = [...this.pendingFlags].sort((a, b) => a[0] - b[0]);
       this.pendingFlags.clear();

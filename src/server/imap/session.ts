@@ -129,6 +129,11 @@ export class ImapSession {
     }
   }
 
+  /** push() for a list of any length (no argument spread: 100,000 EXPUNGE lines are fine). */
+  pushAll(chunks: readonly Chunk[]): void {
+    for (const c of chunks) this.push(c);
+  }
+
   /** As push(), waiting for the socket when a lot is queued (large FETCH responses). */
   async pushAsync(...chunks: Chunk[]): Promise<void> {
     this.push(...chunks);
@@ -346,7 +351,7 @@ export class ImapSession {
       { expunges, condstore: this.condstore, qresync: this.qresync, rev2: this.rev2 },
       (flags, uid) => this.flagList(flags, uid),
     );
-    if (lines.length > 0) this.push(...lines);
+    if (lines.length > 0) this.pushAll(lines);
   }
 
   /** A FLAGS list as this client sees it (with \Recent before IMAP4rev2). */

@@ -90,14 +90,15 @@ export function referencesThreads(msgs: ThreadInput[]): ThreadNode[] {
   // Step 3: prune placeholders.
   const prune = (list: Container[], parent: Container | null): Container[] => {
     const out: Container[] = [];
-    const stack = [...list].reverse();
+    const stack: Container[] = [];
+    for (let i = list.length - 1; i >= 0; i--) stack.push(list[i]!);
     while (stack.length) {
       const c = stack.pop()!;
       if (!c.msg && c.children.length === 0) continue;
       if (!c.msg && (parent !== null || c.children.length === 1)) {
         // Promote the children (at the root only when there is one).
         for (const k of c.children) k.parent = parent;
-        stack.push(...[...c.children].reverse());
+        for (let i = c.children.length - 1; i >= 0; i--) stack.push(c.children[i]!);
         continue;
       }
       out.push(c);
@@ -110,7 +111,7 @@ export function referencesThreads(msgs: ThreadInput[]): ThreadNode[] {
   while (visit.length) {
     const c = visit.pop()!;
     order.push(c);
-    visit.push(...c.children);
+    for (const k of c.children) visit.push(k);
   }
   for (let i = order.length - 1; i >= 0; i--) {
     const c = order[i]!;
@@ -167,7 +168,7 @@ export function referencesThreads(msgs: ThreadInput[]): ThreadNode[] {
   for (let i = 0; i < all.length; i++) {
     const c = all[i]!;
     c.children.sort((a, b) => byDate(firstDate(a), firstDate(b)));
-    all.push(...c.children);
+    for (const k of c.children) all.push(k);
   }
   merged.sort((a, b) => byDate(firstDate(a), firstDate(b)));
   const toNode = (c: Container): ThreadNode => {

@@ -154,6 +154,10 @@ const MIGRATIONS: ReadonlyArray<string> = [
     INSERT OR IGNORE INTO message_unindex (id) VALUES (old.id);
   END;
   `,
+  // 3 → 4 (IMAP): messages whose text was cut from the index are found without a scan.
+  `
+  CREATE INDEX message_meta_incomplete ON message_meta (blob_id) WHERE complete = 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

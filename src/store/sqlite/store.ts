@@ -70,6 +70,8 @@ export class SqliteMailStore implements MailStore {
   readonly #statements = new Map<string, Database.Statement>();
   #poll: NodeJS.Timeout | null = null;
   #indexTimer: NodeJS.Timeout | null = null;
+  /** No stored message lacks its cache row (checked once, then kept true by every write). */
+  #allCached = false;
   #group: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
   #dataVersion = 0;
   #closed = false;
@@ -537,12 +539,18 @@ export class SqliteMailStore implements MailStore {
     checkTextField(field);
     if (typeof value !== 'string') throw new StoreError('INVALID', 'The search text must be a string.');
     if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
-    // Messages stored before the cache existed are parsed now (as Dovecot's fts does lazily)...
-    const missing = this.#sql(
-      `SELECT DISTINCT m.blob_id FROM messages m WHERE m.mailbox_id = ?
-       AND NOT EXISTS (SELECT 1 FROM message_meta mm WHERE mm.blob_id = m.blob_id)`,
-    ).all(mailboxId) as Array<{ blob_id: string }>;
-    for (const { blob_id } of missing) this.#indexStoredBlob(blob_id);
+    // Messages stored before the cache existed are parsed now (as Dovecot's fts does lazily);
+    // once none are left anywhere, every message comes with its cache row and this is skipped.
+    if (!this.#allCached) {
+      const missing = this.#sql(
+        `SELECT DISTINCT m.blob_id FROM messages m WHERE m.mailbox_id = ?
+         AND NOT EXISTS (SELECT 1 FROM message_meta mm WHERE mm.blob_id = m.blob_id)`,
+      ).all(mailboxId) as Array<{ blob_id: string }>;
+      for (const { blob_id } of missing) this.#indexStoredBlob(blob_id);
+      this.#allCached = this.#sql(
+        'SELECT 1 FROM messages m WHERE NOT EXISTS (SELECT 1 FROM message_meta mm WHERE mm.blob_id = m.blob_id) LIMIT 1',
+      ).get() === undefined;
+    }
     // ...and what the batch indexer has not reached yet is indexed before the query runs.
     this.#maintainIndex(Infinity);
     if (value === '') {
@@ -573,8 +581,8 @@ export class SqliteMailStore implements MailStore {
     }
     // Text cut from the index is searched in the message itself.
     const partial = this.#sql(
-      `SELECT m.uid, m.blob_id FROM messages m JOIN message_meta mm ON mm.blob_id = m.blob_id
-       WHERE m.mailbox_id = ? AND mm.complete = 0`,
+      `SELECT m.uid, m.blob_id FROM message_meta mm INDEXED BY message_meta_incomplete
+       JOIN messages m ON m.blob_id = mm.blob_id AND m.mailbox_id = ? WHERE mm.complete = 0`,
     ).all(mailboxId) as Array<{ uid: number; blob_id: string }>;
     for (const r of partial) {
       if (found.has(r.uid)) continue;

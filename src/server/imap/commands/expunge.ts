@@ -16,7 +16,7 @@ export default defineCommand({
     const candidates = cmd.set ? await store.getMessages(mb.id, resolveSet(mb, cmd.set, true, s.savedSearch)) : await store.listMessages(mb.id);
     const doomed = candidates.filter((m) => m.flags.includes('\\Deleted') && mb.seqOf(m.uid) > 0).map((m) => m.uid);
     const removed = doomed.length > 0 ? await store.expunge(mb.id, doomed) : [];
-    s.push(...mb.remove(removed, s.qresync));
+    s.pushAll(mb.remove(removed, s.qresync));
     s.ok(tag, 'Expunge completed.');
   },
 });

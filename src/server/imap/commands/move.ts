@@ -30,7 +30,7 @@ export default defineCommand({
       const copyuid = `${target.mailbox.uidValidity} ${formatNumberSet(pairs.map((p) => p[0]))} ${formatNumberSet(pairs.map((p) => p[1]))}`;
       s.untagged('OK', 'Moved UIDs.', 'COPYUID', copyuid);
     }
-    s.push(...mb.remove(pairs.map((p) => p[0]), s.qresync));
+    s.pushAll(mb.remove(pairs.map((p) => p[0]), s.qresync));
     if (pairs.length < uids.length) s.ok(tag, 'Some messages were expunged by another session.', 'EXPUNGEISSUED');
     else s.ok(tag, 'Move completed.');
   },

@@ -29,19 +29,20 @@ export default defineCommand({
       throw err;
     }
     if (result.usedModseq) s.enabled.add('CONDSTORE');
-    const records = result.records;
-    const numbers = records.map((r) => (cmd.uid ? r.uid : mb.seqOf(r.uid)));
-    const modseq = result.usedModseq && records.length > 0 ? Math.max(...records.map((r) => r.modseq)) : null;
+    const uids = result.uids;
+    const numbers = cmd.uid ? uids : uids.map((u) => mb.seqOf(u));
+    const records = result.records ?? [];
+    const modseq = result.usedModseq && records.length > 0 ? records.reduce((m, r) => Math.max(m, r.modseq), 0) : null;
     const returns = cmd.returns ?? (s.rev2 ? ['ALL'] : null);
     if (save) {
       const only = returns!.filter((o) => o !== 'SAVE');
       // RFC 5182 §2.4: with MIN and/or MAX (and nothing else) only those are saved.
-      if (only.length > 0 && only.every((o) => o === 'MIN' || o === 'MAX') && records.length > 0) {
+      if (only.length > 0 && only.every((o) => o === 'MIN' || o === 'MAX') && uids.length > 0) {
         const picked = [];
-        if (only.includes('MIN')) picked.push(records[0]!.uid);
-        if (only.includes('MAX')) picked.push(records[records.length - 1]!.uid);
+        if (only.includes('MIN')) picked.push(uids[0]!);
+        if (only.includes('MAX')) picked.push(uids[uids.length - 1]!);
         s.savedSearch = [...new Set(picked)].sort((a, b) => a - b);
-      } else s.savedSearch = records.map((r) => r.uid);
+      } else s.savedSearch = uids;
     }
     if (returns === null) {
       s.push(`* SEARCH${numbers.map((n) => ' ' + n).join('')}${modseq !== null ? ` (MODSEQ ${modseq})` : ''}\r\n`);

@@ -13,7 +13,8 @@ export default defineCommand({
   async handle(s, cmd, tag) {
     const mb = s.requireSelected();
     checkCharset(cmd.charset);
-    const { records } = await evaluateSearch(s, mb, cmd.search);
+    const found = await evaluateSearch(s, mb, cmd.search);
+    const records = found.records ?? await s.requireAuthenticated().access.store.getMessages(mb.id, found.uids);
     const needTrees = cmd.criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
     const trees = needTrees ? await mimeTrees(s.requireAuthenticated().access.store, records.map((r) => r.blobId)) : new Map();
     const sorted = sortRecords(records, cmd.criteria, trees, (uid) => mb.seqOf(uid));

@@ -15,7 +15,8 @@ export default defineCommand({
   async handle(s, cmd, tag) {
     const mb = s.requireSelected();
     checkCharset(cmd.charset);
-    const { records } = await evaluateSearch(s, mb, cmd.search);
+    const found = await evaluateSearch(s, mb, cmd.search);
+    const records = found.records ?? await s.requireAuthenticated().access.store.getMessages(mb.id, found.uids);
     const trees = await mimeTrees(s.requireAuthenticated().access.store, records.map((r) => r.blobId));
     const inputs: ThreadInput[] = records.map((r) => {
       const t = trees.get(r.blobId) ?? null;
