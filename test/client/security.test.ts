@@ -206,3 +206,20 @@ for (const p of protocols) {
     });
   });
 }
+
+describe('certificate names', () => {
+  test('tls.servername checks another name than the host; a name the certificate lacks is refused in words', async () => {
+    const f = await startFakeServer({ cert: leaf, tls: true }, async (s) => {
+      s.write('+OK ready\r\n');
+      await serveLines(s, (l) => (l === 'CAPA' ? '+OK\r\nUSER\r\n.\r\n' : l === 'QUIT' ? '+OK\r\n' : '-ERR\r\n'));
+    });
+    fakes.push(f);
+    const ok = await Pop3Client.connect({ host: '127.0.0.1', port: f.port, security: 'tls', tls: { ca: ca.cert, servername: 'mail.example.test' } });
+    assert.equal(ok.tls?.servername, 'mail.example.test');
+    await ok.quit();
+    await assert.rejects(
+      Pop3Client.connect({ host: '127.0.0.1', port: f.port, security: 'tls', tls: { ca: ca.cert, servername: 'imap.other.example' } }),
+      isCode('certificate-untrusted', /not trusted: it names another host; connect with the name the certificate carries, or set tls.servername \(we checked for "imap.other.example"\)/),
+    );
+  });
+});
