@@ -156,7 +156,7 @@ export class ImapClient extends EventEmitter {
       throw this.protocolError('something other than a greeting');
     }
     const g = step.response;
-    this.t.logServer(step.text);
+    this.t.logServer(logText(step.text));
     this.greeting = g.text;
     if (g.status === 'BYE') {
       throw new MailClientError('greeting-refused', `${this.t.where()} refused the session: ${g.text}`, this.t.details({ response: g.text }));
@@ -890,7 +890,7 @@ export class ImapClient extends EventEmitter {
         continue;
       }
       const r = step.response;
-      if (this.t.logging) this.t.logServer(step.text.length > 2000 ? `${step.text.slice(0, 2000)}…` : step.text);
+      if (this.t.logging) this.t.logServer(logText(step.text));
       if (r.kind === 'continuation') {
         if (!handlers.continuation) throw this.protocolError(`an unexpected "+ ${r.text}" during ${name}`);
         await handlers.continuation(r.text);
@@ -1062,6 +1062,12 @@ export class ImapClient extends EventEmitter {
     this.requireAuth();
     if (this.state !== 'selected') throw this.invalid('select a mailbox first (select() or examine())');
   }
+}
+
+/** A response line for the log: read as UTF-8 (the reader keeps bytes as latin1), cut short. */
+function logText(text: string): string {
+  const t = text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+  return Buffer.from(t, 'latin1').toString('utf8');
 }
 
 function statusAtoms(items: Array<keyof MailboxStatus>, caps: ReadonlySet<string>): string[] {

@@ -49,7 +49,7 @@ export function chooseMechanism(offered: readonly string[], ctx: MechanismContex
   if (wanted) {
     const w = wanted.toUpperCase();
     if (!upper.includes(w)) {
-      throw new MailClientError('no-mechanism', `${ctx.where} does not offer ${w} here (it offers ${upper.join(', ') || 'no SASL mechanisms'})`, ctx.details);
+      throw new MailClientError('no-mechanism', `${ctx.where} does not offer ${w} here (it offers ${upper.join(', ') || 'no login mechanism'})`, ctx.details);
     }
     if (CLEARTEXT.has(w) && !cleartextOk) throw cleartextRefused([w], ctx);
     return w;
@@ -59,9 +59,11 @@ export function chooseMechanism(offered: readonly string[], ctx: MechanismContex
   const usable = kind === 'oauth' ? ['OAUTHBEARER', 'XOAUTH2'] : ['PLAIN', 'LOGIN'];
   const blockedCleartext = upper.filter((m) => usable.includes(m));
   if (blockedCleartext.length > 0 && !cleartextOk) throw cleartextRefused(blockedCleartext, ctx);
-  const list = upper.length ? upper.join(', ') : 'no SASL mechanisms';
   const want = kind === 'oauth' ? 'an OAuth 2.0 token (OAUTHBEARER or XOAUTH2)' : 'a password';
-  return throwNoMechanism(`none of the mechanisms ${ctx.where} offers (${list}) works with ${want}`, ctx);
+  if (upper.length === 0) {
+    return throwNoMechanism(`${ctx.where} offers no login mechanism on this connection${ctx.encrypted ? '' : ' (servers often offer them only after STARTTLS)'}`, ctx);
+  }
+  return throwNoMechanism(`none of the mechanisms ${ctx.where} offers (${upper.join(', ')}) works with ${want}`, ctx);
 }
 
 function throwNoMechanism(text: string, ctx: MechanismContext): never {

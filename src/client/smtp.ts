@@ -416,11 +416,14 @@ export class SmtpClient {
     }, options.signal);
   }
 
+  /** QUIT and close. A server that already hung up is not an error here. */
   async quit(options: CallOptions = {}): Promise<void> {
     if (this.t.closed) return;
     await this.serial.run(async () => {
       try {
         await this.command('QUIT', { ...options, timeoutMs: options.timeoutMs ?? Math.min(this.t.timeoutMs, 5_000) });
+      } catch (err) {
+        if (!(err instanceof MailClientError && (err.code === 'connection-closed' || err.code === 'timeout'))) throw err;
       } finally {
         this.t.close();
       }
