@@ -107,6 +107,10 @@ for (const target of targets) {
       assert.equal(inbox?.specialUse, '\\Inbox');
       const st = await imap.status('INBOX');
       assert.ok(st.uidValidity! > 0 && st.uidNext! > 0 && st.messages! >= 0);
+      if (imap.has('LIST-STATUS')) {
+        const withStatus = await imap.list('*', { statusItems: ['messages', 'uidNext'] });
+        assert.deepEqual(withStatus.find((e) => e.path === 'INBOX')?.status, { messages: st.messages, uidNext: st.uidNext });
+      }
       await imap.logout();
       assert.equal(imap.closed, true);
     });

@@ -266,8 +266,8 @@ describe('SMTP client against postern submission', () => {
 });
 
 describe('SMTP client against scripted servers', () => {
-  async function fake(script: (s: FakeSession) => Promise<void>): Promise<FakeServer> {
-    const f = await startFakeServer({ cert: leaf }, script);
+  async function fake(script: (s: FakeSession) => Promise<void>, tls = false): Promise<FakeServer> {
+    const f = await startFakeServer({ cert: leaf, tls }, script);
     fakes.push(f);
     return f;
   }
@@ -344,6 +344,33 @@ describe('SMTP client against scripted servers', () => {
     const r = await smtp.send(chunks(), { envelope: { from: 'a@example.test', to: ['b@example.test'] } });
     assert.equal(r.queueId, 'ABC123');
     assert.equal(got[0]!.split('\n').length, 203);
+    await smtp.quit();
+  });
+
+  test('loginOAuth2 over XOAUTH2 asks for a fresh token after a 334 error challenge', async () => {
+    const f = await fake(async (s) => {
+      s.write('220 fake ESMTP\r\n');
+      await serveLines(s, async (l) => {
+        if (/^EHLO /.test(l)) return '250-fake\r\n250 AUTH XOAUTH2\r\n';
+        const m = /^AUTH XOAUTH2 (\S+)$/.exec(l);
+        if (m) {
+          if (Buffer.from(m[1]!, 'base64').toString().includes('Bearer good')) return '235 2.7.0 accepted\r\n';
+          s.write(`334 ${Buffer.from('{"status":"401","schemes":"bearer"}').toString('base64')}\r\n`);
+          await s.readLine();
+          return '535 5.7.8 token expired\r\n';
+        }
+        if (l === 'QUIT') return '221 bye\r\n';
+        return '502 no\r\n';
+      });
+    }, true);
+    const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: f.port, security: 'tls', tls: { ca: ca.cert } });
+    const asked: boolean[] = [];
+    await smtp.loginOAuth2('alice@example.test', ({ expired }) => {
+      asked.push(expired);
+      return expired ? 'good' : 'old';
+    });
+    assert.deepEqual(asked, [false, true]);
+    assert.equal(smtp.loggedIn, true);
     await smtp.quit();
   });
 
