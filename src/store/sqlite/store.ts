@@ -563,9 +563,11 @@ export class SqliteMailStore implements MailStore {
       // The index is read once (materialized), then joined; as a plain IN subquery SQLite would
       // re-run the MATCH for every message of the mailbox.
       const rows = this.#sql(
+        // CROSS JOIN fixes the order: from the hits to their messages (by blob), not through
+        // every message of the mailbox.
         `WITH hits AS MATERIALIZED (SELECT rowid AS id FROM message_index WHERE message_index MATCH ?)
-         SELECT m.uid FROM hits JOIN message_meta mm ON mm.id = hits.id
-         JOIN messages m ON m.blob_id = mm.blob_id AND m.mailbox_id = ?`,
+         SELECT m.uid FROM hits CROSS JOIN message_meta mm ON mm.id = hits.id
+         CROSS JOIN messages m ON m.blob_id = mm.blob_id AND m.mailbox_id = ?`,
       ).all(query, mailboxId) as Array<{ uid: number }>;
       for (const r of rows) found.add(r.uid);
     } else {
@@ -582,7 +584,7 @@ export class SqliteMailStore implements MailStore {
     // Text cut from the index is searched in the message itself.
     const partial = this.#sql(
       `SELECT m.uid, m.blob_id FROM message_meta mm INDEXED BY message_meta_incomplete
-       JOIN messages m ON m.blob_id = mm.blob_id AND m.mailbox_id = ? WHERE mm.complete = 0`,
+       CROSS JOIN messages m ON m.blob_id = mm.blob_id AND m.mailbox_id = ? WHERE mm.complete = 0`,
     ).all(mailboxId) as Array<{ uid: number; blob_id: string }>;
     for (const r of partial) {
       if (found.has(r.uid)) continue;
