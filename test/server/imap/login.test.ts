@@ -277,3 +277,44 @@ describe('IMAP LoginTypes and limits', () => {
     open[1]!.close();
   });
 });
+
+describe('IMAP protocol log', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await TestServer.start({ config: { imap: { protocolLog: true } } });
+    await srv.addUser({ address: 'bob@example.test', password: 'Secret-Pw-1', domain: 'EXAMPLE' });
+  });
+  after(() => srv.stop());
+
+  test('commands and replies are logged, credentials never: LOGIN, literal passwords and SASL payloads show as ***', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const c = await ImapTestClient.connect(srv.port('imap', 'tls'), { tls: true });
+    await c.greeting();
+    await c.ok('LOGIN bob Secret-Pw-1');
+    c.close();
+    const d = await ImapTestClient.connect(srv.port('imap', 'tls'), { tls: true });
+    await d.greeting();
+    await d.ok(`AUTHENTICATE PLAIN ${b64('\0bob\0Secret-Pw-1')}`);
+    await d.ok('SELECT INBOX');
+    d.close();
+    const e = await ImapTestClient.connect(srv.port('imap', 'tls'), { tls: true });
+    await e.greeting();
+    e.send('x LOGIN bob {11+}\r\nSecret-Pw-1\r\n');
+    assert.match((await e.until('x')).tagged, /^x OK/);
+    e.close();
+    const f = await ImapTestClient.connect(srv.port('imap', 'tls'), { tls: true });
+    await f.greeting();
+    f.send('y AUTHENTICATE PLAIN\r\n');
+    assert.equal(await f.readLine(), '+ ');
+    f.send(b64('\0bob\0Secret-Pw-1') + '\r\n');
+    assert.match((await f.until('y')).tagged, /^y OK/);
+    f.close();
+    await new Promise((r) => setTimeout(r, 300));
+    const log = readFileSync(join(srv.dataDir, 'logs', 'imap-protocol.log'), 'utf8');
+    assert.ok(log.includes('SELECT INBOX'), 'commands are logged');
+    assert.ok(log.includes('LOGIN ***'));
+    assert.ok(!log.includes('Secret-Pw-1'), 'no password');
+    assert.ok(!log.includes(b64('\0bob\0Secret-Pw-1')), 'no SASL payload');
+  });
+});
