@@ -119,6 +119,8 @@ export class ImapClient extends EventEmitter {
   private quiet = false;
   /** idle() iterators listening for events. */
   readonly eventSinks = new Set<(e: ImapEvent) => void>();
+  /** logout() or close() was called: the 'close' event carries no error. */
+  private ending = false;
   /** The greeting's text. */
   greeting = '';
 
@@ -141,7 +143,12 @@ export class ImapClient extends EventEmitter {
     this.enabled = new Set();
     this.state = 'not-authenticated';
     this.byeText = null;
-    t.onClose((err) => this.emit('close', err));
+    this.ending = false;
+    t.onClose((err) => {
+      if (this.t !== t) return;
+      const why = this.byeText !== null && err.code === 'connection-closed' ? new MailClientError('connection-closed', `${t.where()} ended the session: ${this.byeText}`, t.details({ response: this.byeText })) : err;
+      this.emit('close', this.ending ? undefined : why);
+    });
     try {
       await this.handshake(signal);
     } catch (err) {
@@ -766,6 +773,7 @@ export class ImapClient extends EventEmitter {
   /** LOGOUT and close. */
   async logout(options: CallOptions = {}): Promise<void> {
     if (this.t.closed) return;
+    this.ending = true;
     try {
       await this.serial.run(async () => {
         await this.execLocked(new CommandBuilder('LOGOUT'), { ...options, timeoutMs: options.timeoutMs ?? Math.min(this.t.timeoutMs, 5_000) }, {});
@@ -781,6 +789,7 @@ export class ImapClient extends EventEmitter {
 
   /** Drops the connection at once; pending calls fail with 'connection-closed'. */
   close(): void {
+    this.ending = true;
     this.serial.rejectAll(new MailClientError('connection-closed', 'the client was closed', this.t.details()));
     this.t.fail(new MailClientError('connection-closed', `the connection to ${this.t.where()} was closed by close()`, this.t.details()));
   }

@@ -36,7 +36,7 @@ const SIDE_PROBE_AFTER = 2_000;
 export class Transport {
   readonly id = nextConnectionId();
   readonly timeoutMs: number;
-  private closedListeners: Array<(err?: MailClientError) => void> = [];
+  private closedListeners: Array<(err: MailClientError) => void> = [];
   private firstBytes: Buffer[] = [];
   private firstLength = 0;
   /** Set when we destroy the connection ourselves, so reads report why. */
@@ -447,8 +447,8 @@ export class Transport {
     this.fail(new MailClientError('aborted', `the call was cancelled${why}; the connection to ${this.where()} was closed`, this.details({ cause: signal.reason })));
   }
 
-  /** Calls `listener` once when the connection ends for any reason. */
-  onClose(listener: (err?: MailClientError) => void): void {
+  /** Calls `listener` once when the connection ends, with the reason (ours or the server's). */
+  onClose(listener: (err: MailClientError) => void): void {
     this.closedListeners.push(listener);
   }
 
@@ -459,7 +459,8 @@ export class Transport {
       if (socket !== this.conn.socket && !this.conn.isClosed) return;
       const listeners = this.closedListeners;
       this.closedListeners = [];
-      for (const l of listeners) l(this.localReason ?? undefined);
+      const why = this.localReason ?? new MailClientError('connection-closed', `${this.where()} ${this.conn.closeReason === 'reset' ? 'reset' : 'closed'} the connection`, this.details());
+      for (const l of listeners) l(why);
     });
   }
 }

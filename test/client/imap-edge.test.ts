@@ -159,8 +159,20 @@ describe('IMAP client edge cases', () => {
       },
     });
     const imap = await connect(f.port);
+    const closed: Array<MailClientError | undefined> = [];
+    imap.on('close', (err) => closed.push(err));
     await imap.login('u', 'p');
     await assert.rejects(imap.noop(), isCode('connection-closed', /ended the session: server shutting down for maintenance/));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(closed.length, 1);
+    assert.ok(closed[0] instanceof MailClientError, "the 'close' event says why when the server ended it");
+    assert.match(closed[0].message, /ended the session: server shutting down for maintenance/);
+    const polite = await connect(f.port);
+    const closed2: Array<MailClientError | undefined> = [];
+    polite.on('close', (err) => closed2.push(err));
+    await polite.logout();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(closed2, [undefined], "after logout() the 'close' event has no error");
   });
 
   test('IDLE is ended with DONE and issued again every restartAfterMs, and the loop stops cleanly', async () => {
