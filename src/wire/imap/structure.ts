@@ -50,10 +50,22 @@ function params(list: Array<[string, string]>, utf8: boolean, out: Chunk[]): voi
   out.push(')');
 }
 
+/**
+ * Parameters as Dovecot lists them: RFC 2231 extended ones ("name*") after the plain ones, in
+ * message order otherwise.
+ */
+function ordered(params: Array<[string, string]>): Array<[string, string]> {
+  if (!params.some(([k]) => k.endsWith('*'))) return params;
+  return [...params.filter(([k]) => !k.endsWith('*')), ...params.filter(([k]) => k.endsWith('*'))];
+}
+
 function contentTypeParams(part: MimePart): Array<[string, string]> {
-  // RFC 2045 §5.2: without a Content-Type the default is text/plain; charset=us-ascii.
-  if (part.contentType.defaulted && part.contentType.type === 'text') return [['charset', 'us-ascii']];
-  return part.contentType.rawParams;
+  const params = ordered(part.contentType.rawParams);
+  // RFC 2045 §5.2: a text part's charset defaults to us-ascii; Dovecot names it, last.
+  if (part.contentType.type === 'text' && !params.some(([k]) => k === 'charset' || k === 'charset*')) {
+    return [...params, ['charset', 'us-ascii']];
+  }
+  return params;
 }
 
 function disposition(part: MimePart, utf8: boolean, out: Chunk[]): void {
@@ -63,7 +75,7 @@ function disposition(part: MimePart, utf8: boolean, out: Chunk[]): void {
     return;
   }
   out.push('(', ...string(d.type, utf8), ' ');
-  params(d.rawParams, utf8, out);
+  params(ordered(d.rawParams), utf8, out);
   out.push(')');
 }
 
@@ -96,7 +108,7 @@ export function bodyStructureChunks(part: MimePart, extensible: boolean, utf8: b
     out.push(' ', ...string(ct.subtype, utf8));
     if (extensible) {
       out.push(' ');
-      params(ct.rawParams, utf8, out);
+      params(ordered(ct.rawParams), utf8, out);
       out.push(' ');
       disposition(part, utf8, out);
       out.push(' ');
