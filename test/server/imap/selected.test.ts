@@ -8,7 +8,9 @@ import { SelectedMailbox } from '../../../src/server/imap/selected.js';
 
 const BOX: Mailbox = { id: 1, accountId: 1, name: 'INBOX', specialUse: null, subscribed: true, uidValidity: 7, uidNext: 1, highestModseq: 1, messageCount: 0, totalSize: 0 };
 
-function setup(uids: number[]): { mb: SelectedMailbox; emit: (c: Omit<MailboxChange, 'mailboxId'>) => void } {
+type Emitted = { kind: 'append' | 'expunge'; uid: number; modseq: number } | { kind: 'flags'; uid: number; modseq: number; flags: string[] };
+
+function setup(uids: number[]): { mb: SelectedMailbox; emit: (c: Emitted) => void } {
   let listener: ChangeListener = () => {};
   const store = { feed: { subscribe: (_id: number, l: ChangeListener) => { listener = l; return () => {}; } } } as unknown as MailStore;
   const mb = new SelectedMailbox({ ...BOX, uidNext: (uids[uids.length - 1] ?? 0) + 1 }, 'INBOX', { uids, firstUnseenUid: null, keywords: [], highestMessageModseq: 1 }, false, Infinity);
