@@ -17,7 +17,7 @@ import { continuation, statusLine, toBytes, type Chunk, type ResponseCode } from
 import { redactCommand } from '../../wire/imap/redact.js';
 import type { ServerContext } from '../common/context.js';
 import type { SessionLog } from '../common/protocol-log.js';
-import { BadCommand, ImapError, mapError } from './errors.js';
+import { BadCommand, mapError } from './errors.js';
 import { Namespaces } from './mailbox-names.js';
 import { capabilityList, findCommand } from './registry.js';
 import type { SelectedMailbox } from './selected.js';
@@ -483,11 +483,6 @@ export class ImapSession {
       this.released = true;
       s.releaseUserIp();
     }
-  }
-
-  /** Throws the BAD a command gets for arguments that make no sense in context. */
-  static bad(message: string): never {
-    throw new ImapError('BAD', message);
   }
 }
 
