@@ -1,4 +1,4 @@
-// Runs every ```ts example of docs/client.md (the README's "Client library" section) as its own
+// Runs every ```ts example of the README's "Client library" section as its own
 // program against loopback peers: Dovecot for IMAP, Postfix with Dovecot SASL for submission
 // (587 STARTTLS, 465 implicit TLS), postern for POP3, and a scripted IMAP server for the OAuth
 // example. The examples keep their real-world look; the runner only swaps the host name for
@@ -19,7 +19,15 @@ import { startDovecotPeer, startPostfixPeer, type DovecotHandle } from './peers.
 import { serveLines, startFakeServer, type FakeServer } from './fake-server.js';
 
 const ROOT = repoRoot();
-const DOC = join(ROOT, 'docs', 'client.md');
+const README = join(ROOT, 'README.md');
+
+/** The README's "## Client library" section, up to the next "## " heading. */
+function clientSection(text: string): string {
+  const start = text.indexOf('\n## Client library\n');
+  if (start < 0) throw new Error('README.md has no "## Client library" section');
+  const end = text.indexOf('\n## ', start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
 const USERS = { 'alice@example.com': 'app-password', 'bob@example.com': 'app-password' };
 
 interface Example {
@@ -153,8 +161,8 @@ function run(file: string, timeoutMs: number, onStart?: () => void): Promise<{ c
   });
 }
 
-describe('docs/client.md examples run against loopback peers', () => {
-  const examples = extractExamples(readFileSync(DOC, 'utf8'));
+describe('the README\'s client examples run against loopback peers', () => {
+  const examples = extractExamples(clientSection(readFileSync(README, 'utf8')));
 
   test('the document has an example for every section the runner knows, and no unknown ones', () => {
     assert.ok(examples.length >= EXPECT.length, `${examples.length} examples`);
