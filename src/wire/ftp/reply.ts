@@ -5,6 +5,7 @@
 // between are free text (they may even start with digits); RFC 2389 §3.2 FEAT lines start with
 // a space. Resumable (push, then next()), pure, and bounded: a line longer than maxLineLength or
 // a reply longer than maxLines lines is an error as soon as the limit is crossed.
+import { BoundedLines } from '../bounded-lines.js';
 
 export interface FtpReply {
   /** Three-digit code (RFC 959 §4.2). */
@@ -37,62 +38,43 @@ export interface FtpReplyDecoderOptions {
   maxLines?: number;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-
 export class FtpReplyDecoder {
-  private buf: Buffer = Buffer.alloc(0);
-  private scanned = 0;
+  private readonly lines: BoundedLines;
   private pending: { code: number; lines: string[] } | null = null;
   private failed: FtpReplyError | null = null;
-  private readonly maxLineLength: number;
   private readonly maxLines: number;
 
   constructor(options: FtpReplyDecoderOptions = {}) {
-    this.maxLineLength = options.maxLineLength ?? 4096;
+    this.lines = new BoundedLines({ maxLineLength: options.maxLineLength ?? 4096 });
     this.maxLines = options.maxLines ?? 1024;
   }
 
   push(chunk: Uint8Array): void {
-    if (this.failed) return;
-    this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
+    this.lines.push(chunk);
   }
 
   next(): FtpReplyStep {
     if (this.failed) return { kind: 'error', error: this.failed };
     for (;;) {
-      const lf = this.buf.indexOf(LF, this.scanned);
-      if (lf < 0) {
-        this.scanned = this.buf.length;
-        if (this.buf.length > this.maxLineLength + 1) {
-          return this.fail('line-too-long', `reply line longer than ${this.maxLineLength} bytes`, this.buf);
-        }
-        return { kind: 'need-more' };
+      const s = this.lines.nextLine();
+      if (s.kind === 'need-more') return s;
+      if (s.kind === 'too-long') {
+        return this.fail('line-too-long', `reply line longer than ${this.lines.maxLineLength} bytes`, s.excerpt);
       }
-      const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf;
-      const lineBytes = this.buf.subarray(0, end);
-      this.buf = this.buf.subarray(lf + 1);
-      this.scanned = 0;
-      if (lineBytes.length > this.maxLineLength) {
-        return this.fail('line-too-long', `reply line longer than ${this.maxLineLength} bytes`, lineBytes);
-      }
-      const step = this.takeLine(lineBytes.toString('utf8'));
+      const step = this.takeLine(s.line.toString('utf8'));
       if (step) return step;
     }
   }
 
   bufferedBytes(): number {
-    return this.buf.length;
+    return this.lines.bufferedBytes();
   }
 
   /** Drops everything buffered (before the AUTH TLS handshake, RFC 4217 §4) and returns the count. */
   reset(): number {
-    const n = this.buf.length;
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
     this.pending = null;
     this.failed = null;
-    return n;
+    return this.lines.reset();
   }
 
   private takeLine(line: string): FtpReplyStep | null {
@@ -124,8 +106,7 @@ export class FtpReplyDecoder {
   private fail(code: FtpReplyErrorCode, message: string, excerpt: Buffer | string): FtpReplyStep {
     const text = typeof excerpt === 'string' ? excerpt : excerpt.subarray(0, 200).toString('utf8');
     this.failed = new FtpReplyError(code, message, text);
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
+    this.lines.stop();
     this.pending = null;
     return { kind: 'error', error: this.failed };
   }

@@ -4,6 +4,7 @@
 // text. Literals ({n} at the end of a line, RFC 9051 §4.3) are read and kept apart so the line
 // stays in step; a literal larger than maxLiteralBytes or a line longer than maxLineLength is an
 // error as soon as the limit is crossed. Pure and resumable.
+import { BoundedLines } from '../bounded-lines.js';
 
 export type ImapStatus = 'OK' | 'NO' | 'BAD' | 'PREAUTH' | 'BYE';
 
@@ -58,56 +59,43 @@ export interface ImapResponseDecoderOptions {
   maxLiteralBytes?: number;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 const STATUS = new Set(['OK', 'NO', 'BAD', 'PREAUTH', 'BYE']);
 
 export class ImapResponseDecoder {
-  private buf: Buffer = Buffer.alloc(0);
-  private scanned = 0;
-  /** Text of the response so far when a literal interrupted it. */
-  private partial: { text: string; literals: Buffer[]; literalLeft: number } | null = null;
+  private readonly lines: BoundedLines;
+  /** The response so far when a literal interrupted it; `bytes` is the length of its line text
+   * (literals excluded), which counts against maxLineLength. */
+  private partial: { text: string; bytes: number; literals: Buffer[]; literalLeft: number } | null = null;
   private failed: ImapResponseError | null = null;
-  private readonly maxLineLength: number;
   private readonly maxLiteralBytes: number;
 
   constructor(options: ImapResponseDecoderOptions = {}) {
-    this.maxLineLength = options.maxLineLength ?? 16384;
+    this.lines = new BoundedLines({ maxLineLength: options.maxLineLength ?? 16384 });
     this.maxLiteralBytes = options.maxLiteralBytes ?? 1024 * 1024;
   }
 
   push(chunk: Uint8Array): void {
-    if (this.failed) return;
-    this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
+    this.lines.push(chunk);
   }
 
   next(): ImapResponseStep {
     if (this.failed) return { kind: 'error', error: this.failed };
     for (;;) {
       if (this.partial && this.partial.literalLeft > 0) {
-        if (this.buf.length < this.partial.literalLeft) return { kind: 'need-more' };
-        const lit = Buffer.from(this.buf.subarray(0, this.partial.literalLeft));
-        this.buf = this.buf.subarray(this.partial.literalLeft);
+        const lit = this.lines.take(this.partial.literalLeft);
+        if (!lit) return { kind: 'need-more' };
         this.partial.literals.push(lit);
         this.partial.literalLeft = 0;
       }
-      const lf = this.buf.indexOf(LF, this.scanned);
-      const soFar = this.partial ? this.partial.text.length : 0;
-      if (lf < 0) {
-        this.scanned = this.buf.length;
-        if (soFar + this.buf.length > this.maxLineLength + 1) {
-          return this.fail('line-too-long', `response line longer than ${this.maxLineLength} bytes`, this.buf);
-        }
-        return { kind: 'need-more' };
+      const soFar = this.partial ? this.partial.bytes : 0;
+      const s = this.lines.nextLine(soFar);
+      if (s.kind === 'need-more') return s;
+      if (s.kind === 'too-long') {
+        return this.fail('line-too-long', `response line longer than ${this.lines.maxLineLength} bytes`, s.excerpt);
       }
-      const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf;
-      const piece = this.buf.subarray(0, end).toString('utf8');
-      this.buf = this.buf.subarray(lf + 1);
-      this.scanned = 0;
-      if (soFar + piece.length > this.maxLineLength) {
-        return this.fail('line-too-long', `response line longer than ${this.maxLineLength} bytes`, piece);
-      }
+      const piece = s.line.toString('utf8');
       const text = (this.partial?.text ?? '') + piece;
+      const bytes = soFar + s.line.length;
       const literals = this.partial?.literals ?? [];
       // RFC 9051 §4.3: a line ending in {n} (or ~{n} for literal8) is followed by n octets.
       const lit = /~?\{(\d{1,10})\}$/.exec(piece);
@@ -116,7 +104,7 @@ export class ImapResponseDecoder {
         if (n > this.maxLiteralBytes) {
           return this.fail('literal-too-large', `literal of ${n} bytes exceeds ${this.maxLiteralBytes}`, text);
         }
-        this.partial = { text, literals, literalLeft: n };
+        this.partial = { text, bytes, literals, literalLeft: n };
         continue;
       }
       this.partial = null;
@@ -125,18 +113,15 @@ export class ImapResponseDecoder {
   }
 
   bufferedBytes(): number {
-    return this.buf.length;
+    return this.lines.bufferedBytes();
   }
 
   /** Drops everything buffered (before the STARTTLS handshake, RFC 9051 §6.2.1) and returns the
    * count. */
   reset(): number {
-    const n = this.buf.length;
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
     this.partial = null;
     this.failed = null;
-    return n;
+    return this.lines.reset();
   }
 
   private parse(line: string, literals: Buffer[]): ImapResponseStep {
@@ -174,8 +159,7 @@ export class ImapResponseDecoder {
   private fail(code: ImapResponseErrorCode, message: string, excerpt: Buffer | string): ImapResponseStep {
     const text = typeof excerpt === 'string' ? excerpt : excerpt.subarray(0, 200).toString('utf8');
     this.failed = new ImapResponseError(code, message, text);
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
+    this.lines.stop();
     this.partial = null;
     return { kind: 'error', error: this.failed };
   }

@@ -7,6 +7,7 @@
 // continuation "+ base64". The caller says before each response whether a multi-line answer is
 // expected (the protocol has no marker for it). Pure and resumable; a line longer than
 // maxLineLength or a body beyond maxBodyBytes is an error raised as soon as the limit is crossed.
+import { BoundedLines } from '../bounded-lines.js';
 
 export type Pop3Status = '+OK' | '-ERR';
 
@@ -46,21 +47,17 @@ export interface Pop3ResponseDecoderOptions {
   maxBodyBytes?: number;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 const CRLF = Buffer.from('\r\n');
 
 export class Pop3ResponseDecoder {
-  private buf: Buffer = Buffer.alloc(0);
-  private scanned = 0;
+  private readonly lines: BoundedLines;
   private multiline = false;
   private body: { status: Extract<Pop3Response, { kind: 'status' }>; parts: Buffer[]; size: number } | null = null;
   private failed: Pop3ResponseError | null = null;
-  private readonly maxLineLength: number;
   private readonly maxBodyBytes: number;
 
   constructor(options: Pop3ResponseDecoderOptions = {}) {
-    this.maxLineLength = options.maxLineLength ?? 4096;
+    this.lines = new BoundedLines({ maxLineLength: options.maxLineLength ?? 4096 });
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   }
 
@@ -70,46 +67,32 @@ export class Pop3ResponseDecoder {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.failed) return;
-    this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
+    this.lines.push(chunk);
   }
 
   next(): Pop3ResponseStep {
     if (this.failed) return { kind: 'error', error: this.failed };
     for (;;) {
-      const lf = this.buf.indexOf(LF, this.scanned);
-      if (lf < 0) {
-        this.scanned = this.buf.length;
-        if (this.buf.length > this.maxLineLength + 1) {
-          return this.fail('line-too-long', `response line longer than ${this.maxLineLength} bytes`, this.buf);
-        }
-        return { kind: 'need-more' };
+      const s = this.lines.nextLine();
+      if (s.kind === 'need-more') return s;
+      if (s.kind === 'too-long') {
+        return this.fail('line-too-long', `response line longer than ${this.lines.maxLineLength} bytes`, s.excerpt);
       }
-      const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf;
-      const line = this.buf.subarray(0, end);
-      this.buf = this.buf.subarray(lf + 1);
-      this.scanned = 0;
-      if (line.length > this.maxLineLength) {
-        return this.fail('line-too-long', `response line longer than ${this.maxLineLength} bytes`, line);
-      }
-      const step = this.body ? this.takeBodyLine(line) : this.takeStatusLine(line);
+      const step = this.body ? this.takeBodyLine(s.line) : this.takeStatusLine(s.line);
       if (step) return step;
     }
   }
 
   bufferedBytes(): number {
-    return this.buf.length;
+    return this.lines.bufferedBytes();
   }
 
   /** Drops everything buffered (before the STLS handshake, RFC 2595 §4) and returns the count. */
   reset(): number {
-    const n = this.buf.length;
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
     this.body = null;
     this.failed = null;
     this.multiline = false;
-    return n;
+    return this.lines.reset();
   }
 
   private takeStatusLine(lineBytes: Buffer): Pop3ResponseStep | null {
@@ -158,8 +141,7 @@ export class Pop3ResponseDecoder {
   private fail(code: Pop3ResponseErrorCode, message: string, excerpt: Buffer | string): Pop3ResponseStep {
     const text = typeof excerpt === 'string' ? excerpt : excerpt.subarray(0, 200).toString('utf8');
     this.failed = new Pop3ResponseError(code, message, text);
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
+    this.lines.stop();
     this.body = null;
     return { kind: 'error', error: this.failed };
   }

@@ -6,6 +6,7 @@
 // bounds what it keeps: a line longer than maxLineLength or a reply with more than maxLines lines
 // is an error raised as soon as the limit is crossed, so a peer streaming an endless banner
 // cannot grow memory.
+import { BoundedLines } from '../bounded-lines.js';
 
 export interface SmtpReply {
   /** The three-digit reply code (RFC 5321 §4.2.1). */
@@ -43,65 +44,47 @@ export interface SmtpReplyDecoderOptions {
   maxLines?: number;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
 
 export class SmtpReplyDecoder {
-  private buf: Buffer = Buffer.alloc(0);
-  private scanned = 0;
+  private readonly lines: BoundedLines;
   private pending: { code: number; lines: string[] } | null = null;
   private failed: SmtpReplyError | null = null;
-  private readonly maxLineLength: number;
   private readonly maxLines: number;
 
   constructor(options: SmtpReplyDecoderOptions = {}) {
-    this.maxLineLength = options.maxLineLength ?? 4096;
+    this.lines = new BoundedLines({ maxLineLength: options.maxLineLength ?? 4096 });
     this.maxLines = options.maxLines ?? 512;
   }
 
   push(chunk: Uint8Array): void {
-    if (this.failed) return;
-    this.buf = this.buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buf, chunk]);
+    this.lines.push(chunk);
   }
 
   next(): SmtpReplyStep {
     if (this.failed) return { kind: 'error', error: this.failed };
     for (;;) {
-      const lf = this.buf.indexOf(LF, this.scanned);
-      if (lf < 0) {
-        this.scanned = this.buf.length;
-        if (this.buf.length > this.maxLineLength + 1) {
-          return this.fail('line-too-long', `reply line longer than ${this.maxLineLength} bytes`, this.buf);
-        }
-        return { kind: 'need-more' };
+      const s = this.lines.nextLine();
+      if (s.kind === 'need-more') return s;
+      if (s.kind === 'too-long') {
+        return this.fail('line-too-long', `reply line longer than ${this.lines.maxLineLength} bytes`, s.excerpt);
       }
-      const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf; // tolerate a bare LF
-      const lineBytes = this.buf.subarray(0, end);
-      this.buf = this.buf.subarray(lf + 1);
-      this.scanned = 0;
-      if (lineBytes.length > this.maxLineLength) {
-        return this.fail('line-too-long', `reply line longer than ${this.maxLineLength} bytes`, lineBytes);
-      }
-      const step = this.takeLine(lineBytes.toString('utf8'));
+      const step = this.takeLine(s.line.toString('utf8'));
       if (step) return step;
     }
   }
 
   /** Bytes received but not yet part of a returned reply. */
   bufferedBytes(): number {
-    return this.buf.length;
+    return this.lines.bufferedBytes();
   }
 
   /** Drops everything buffered (used before a STARTTLS handshake, RFC 3207 §4.2) and returns how
    * many bytes were dropped. */
   reset(): number {
-    const n = this.buf.length;
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
     this.pending = null;
     this.failed = null;
-    return n;
+    return this.lines.reset();
   }
 
   private takeLine(line: string): SmtpReplyStep | null {
@@ -130,8 +113,7 @@ export class SmtpReplyDecoder {
   private fail(code: SmtpReplyErrorCode, message: string, excerpt: Buffer | string): SmtpReplyStep {
     const text = typeof excerpt === 'string' ? excerpt : excerpt.subarray(0, 200).toString('utf8');
     this.failed = new SmtpReplyError(code, message, text);
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
+    this.lines.stop();
     this.pending = null;
     return { kind: 'error', error: this.failed };
   }
