@@ -222,6 +222,12 @@ export interface MailStore {
    */
   searchText(mailboxId: MailboxId, field: TextField, value: string): Promise<number[]>;
   /**
+   * UIDs (ascending) of the mailbox's messages that have `flag` (system flags as stored, e.g.
+   * "\\Deleted"; keywords compared case-insensitively): IMAP SEARCH DELETED/UNSEEN/KEYWORD
+   * without reading every message record.
+   */
+  uidsWithFlag(mailboxId: MailboxId, flag: Flag): Promise<number[]>;
+  /**
    * What opening a mailbox needs, without building a record per message (IMAP SELECT on a large
    * mailbox): every UID ascending, the lowest UID without \Seen, and the keywords in use.
    */

@@ -938,6 +938,20 @@ export function storeContract(backend: Backend): void {
       await assert.rejects(store.mailboxSummary(inbox + 1000), rejectsWith('NOT_FOUND'));
     });
 
+    it('uidsWithFlag finds messages by system flag and by keyword in any letter case', async ({ store }) => {
+      const { inbox } = await userWithInbox(store);
+      await store.append(inbox, { raw: message(), flags: ['\\Deleted', '$Work'] });
+      await store.append(inbox, { raw: message(), flags: ['\\Seen'] });
+      await store.append(inbox, { raw: message(), flags: ['$Work_1', '\\Deleted'] });
+      assert.deepEqual(await store.uidsWithFlag(inbox, '\\Deleted'), [1, 3]);
+      assert.deepEqual(await store.uidsWithFlag(inbox, '\\Seen'), [2]);
+      assert.deepEqual(await store.uidsWithFlag(inbox, '$work'), [1]);
+      assert.deepEqual(await store.uidsWithFlag(inbox, '$Work_1'), [3]);
+      assert.deepEqual(await store.uidsWithFlag(inbox, '$Work%'), []);
+      assert.deepEqual(await store.uidsWithFlag(inbox, '\\Draft'), []);
+      await assert.rejects(store.uidsWithFlag(inbox + 1000, '\\Seen'), rejectsWith('NOT_FOUND'));
+    });
+
     it('claimRecent hands each new message to one caller only', async ({ store }) => {
       const { inbox } = await userWithInbox(store);
       await store.append(inbox, { raw: message() });

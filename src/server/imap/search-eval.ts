@@ -26,17 +26,19 @@ export interface SearchResult {
   usedModseq: boolean;
 }
 
-/** Keys that look at message records (flags, dates, sizes, modseqs) or their headers. */
+/** Keys that look at message records (dates, sizes, modseqs) or their headers. */
 function needsRecords(key: SearchKey): boolean {
   let needs = false;
   walk(key, (k) => {
-    if ((k.op === 'FLAG' && k.flag !== '\\Recent') || k.op === 'DATE' || k.op === 'SIZE' || k.op === 'MODSEQ' || k.op === 'AGE' || k.op === 'HEADER') needs = true;
+    if (k.op === 'DATE' || k.op === 'SIZE' || k.op === 'MODSEQ' || k.op === 'AGE' || k.op === 'HEADER') needs = true;
   });
   return needs;
 }
 
 interface Prepared {
   text: Map<string, Set<number>>;
+  /** UIDs having each flag (the set-algebra path). */
+  flags: Map<string, Set<number>>;
   header: Map<string, Set<number>>;
   sentDay: Map<number, number>;
   seqSets: Map<SearchKey, Set<number>>;
@@ -58,23 +60,26 @@ function walk(key: SearchKey, visit: (k: SearchKey) => void): void {
 export async function evaluateSearch(s: ImapSession, mb: SelectedMailbox, key: SearchKey): Promise<SearchResult> {
   const store = s.requireAuthenticated().access.store;
   if (!needsRecords(key)) {
-    // Text, UID and sequence keys only: set algebra over the client's view, no record read —
-    // a full-text search of a 100,000-message mailbox costs its index lookup and nothing more.
-    const p: Prepared = { text: new Map(), header: new Map(), sentDay: new Map(), seqSets: new Map(), now: Date.now() };
+    // Text, flag, UID and sequence keys only: set algebra over the client's view, no record
+    // read — a full-text search of a 100,000-message mailbox costs its index lookup and no more.
+    const p: Prepared = { text: new Map(), flags: new Map(), header: new Map(), sentDay: new Map(), seqSets: new Map(), now: Date.now() };
     const textKeys: Array<Extract<SearchKey, { op: 'TEXT' }>> = [];
+    const flags = new Set<string>();
     walk(key, (k) => {
       if (k.op === 'TEXT') textKeys.push(k);
+      else if (k.op === 'FLAG' && k.flag !== '\\Recent') flags.add(k.flag);
       else if (k.op === 'SEQ' || k.op === 'UID') p.seqSets.set(k, seqSet(s, mb, k));
     });
     for (const k of textKeys) {
       const id = `${k.field}\0${k.value}`;
       if (!p.text.has(id)) p.text.set(id, new Set(await store.searchText(mb.id, TEXT_FIELDS[k.field]!, k.value)));
     }
+    for (const f of flags) p.flags.set(f, new Set(await store.uidsWithFlag(mb.id, f)));
     const uids = mb.uids.filter((uid) => !mb.isExpungedPending(uid) && matchesUid(uid, key, p, mb));
     return { uids, records: null, usedModseq: false };
   }
   const records = (await store.listMessages(mb.id)).filter((r) => mb.seqOf(r.uid) > 0);
-  const p: Prepared = { text: new Map(), header: new Map(), sentDay: new Map(), seqSets: new Map(), now: Date.now() };
+  const p: Prepared = { text: new Map(), flags: new Map(), header: new Map(), sentDay: new Map(), seqSets: new Map(), now: Date.now() };
   let usedModseq = false;
   let needSent = false;
   const headerKeys: Array<Extract<SearchKey, { op: 'HEADER' }>> = [];
@@ -120,7 +125,7 @@ function matchesUid(uid: number, key: SearchKey, p: Prepared, mb: SelectedMailbo
     case 'AND': return key.keys.every((k) => matchesUid(uid, k, p, mb));
     case 'OR': return matchesUid(uid, key.a, p, mb) || matchesUid(uid, key.b, p, mb);
     case 'NOT': return !matchesUid(uid, key.key, p, mb);
-    case 'FLAG': return mb.recent.has(uid) === key.present; // only \Recent reaches here
+    case 'FLAG': return (key.flag === '\\Recent' ? mb.recent.has(uid) : p.flags.get(key.flag)!.has(uid)) === key.present;
     case 'TEXT': return p.text.get(`${key.field}\0${key.value}`)!.has(uid);
     case 'SEQ':
     case 'UID': return p.seqSets.get(key)!.has(uid);

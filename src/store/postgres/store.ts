@@ -556,6 +556,16 @@ export class PostgresMailStore implements MailStore {
     return [...found].sort((a, b) => a - b);
   }
 
+  async uidsWithFlag(mailboxId: MailboxId, flag: Flag): Promise<number[]> {
+    checkId(mailboxId, 'The mailbox id');
+    if (typeof flag !== 'string' || flag.length === 0) throw new StoreError('INVALID', 'A flag must be a non-empty string.');
+    if (!(await this.getMailboxById(mailboxId))) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    const rows = await this.#all<{ uid: number }>(this.#pool,
+      `SELECT uid FROM ${this.#s}.messages WHERE mailbox_id = $1
+       AND EXISTS (SELECT 1 FROM unnest(flags) f WHERE lower(f) = lower($2)) ORDER BY uid`, [mailboxId, flag]);
+    return rows.map((r) => Number(r.uid));
+  }
+
   async mailboxSummary(mailboxId: MailboxId): Promise<MailboxSummary> {
     checkId(mailboxId, 'The mailbox id');
     const rows = await this.#all<{ uids: number[] | null; first_unseen: number | null; keywords: string[] | null; highest: number | null }>(this.#pool,

@@ -554,7 +554,8 @@ export class SqliteMailStore implements MailStore {
     // ...and what the batch indexer has not reached yet is indexed before the query runs.
     this.#maintainIndex(Infinity);
     if (value === '') {
-      return (this.#sql('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId) as Array<{ uid: number }>).map((r) => r.uid);
+      // (The statement is shared with mailboxSummary, which set it to pluck mode.)
+      return this.#sql('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[];
     }
     const columns = FTS_COLUMNS[field];
     const found = new Set<number>();
@@ -592,6 +593,17 @@ export class SqliteMailStore implements MailStore {
       if (raw && textContains(raw, field, value)) found.add(r.uid);
     }
     return [...found].sort((a, b) => a - b);
+  }
+
+  async uidsWithFlag(mailboxId: MailboxId, flag: Flag): Promise<number[]> {
+    checkId(mailboxId, 'The mailbox id');
+    if (typeof flag !== 'string' || flag.length === 0) throw new StoreError('INVALID', 'A flag must be a non-empty string.');
+    if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    // flags is a JSON array of strings: match the JSON spelling of the flag with its quotes.
+    // LIKE compares ASCII letters case-insensitively, as IMAP keywords are compared.
+    const needle = JSON.stringify(flag).replace(/[!%_]/g, '!$&');
+    return this.#sql(`SELECT uid FROM messages WHERE mailbox_id = ? AND flags LIKE ? ESCAPE '!' ORDER BY uid`)
+      .pluck().all(mailboxId, `%${needle}%`) as number[];
   }
 
   async mailboxSummary(mailboxId: MailboxId): Promise<MailboxSummary> {
