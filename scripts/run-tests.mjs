@@ -18,6 +18,7 @@ const files = walk('dist/test').filter((f) => filters.length === 0 || filters.so
 if (files.length === 0) { console.error('no test files found'); process.exit(1); }
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const r = spawnSync(process.execPath, [
+  '--import', './scripts/test-setup.mjs',
   '--test', `--test-concurrency=${concurrency}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout',
