@@ -512,6 +512,13 @@ export class SqliteMailStore implements MailStore {
       const row = this.#messageRow(mailboxId, wanted[0]!);
       return row ? [toMessage(row)] : [];
     }
+    const first = wanted[0]!;
+    const last = wanted[wanted.length - 1]!;
+    if (last - first + 1 === wanted.length) {
+      // A run of UIDs (FETCH 100:199): a range scan of the primary key.
+      return (this.#sql('SELECT * FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid')
+        .all(mailboxId, first, last) as MessageRow[]).map(toMessage);
+    }
     return (this.#sql('SELECT * FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid')
       .all(mailboxId, JSON.stringify(wanted)) as MessageRow[]).map(toMessage);
   }

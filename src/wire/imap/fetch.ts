@@ -156,8 +156,16 @@ function quoteIfNeeded(name: string): string {
   return /^[A-Za-z0-9!#$&'+.^_`|~-]+$/.test(name) ? name : `"${name.replace(/["\\]/g, '\\$&')}"`;
 }
 
+const labels = new WeakMap<object, string>();
+
 /** The response item name for a body or binary fetch: "BODY[1.MIME]<0>" (origin only, RFC 9051 §7.5.2). */
 export function fetchResponseLabel(att: Extract<FetchAtt, { kind: 'body' | 'binary' }>, origin: boolean): string {
-  const base = att.kind === 'body' ? `BODY[${sectionLabel(att.section)}]` : `BINARY[${att.part.join('.')}]`;
-  return origin && att.partial ? `${base}<${att.partial.offset}>` : base;
+  // Made once per parsed item and reused for every message of the FETCH.
+  let label = origin ? labels.get(att) : undefined;
+  if (label === undefined) {
+    const base = att.kind === 'body' ? `BODY[${sectionLabel(att.section)}]` : `BINARY[${att.part.join('.')}]`;
+    label = origin && att.partial ? `${base}<${att.partial.offset}>` : base;
+    if (origin) labels.set(att, label);
+  }
+  return label;
 }

@@ -8,8 +8,12 @@ import type { Section } from './fetch.js';
 
 const CRLF = Buffer.from('\r\n');
 
+// The lower-cased field names of a section, made once per FETCH command, not once per message.
+const wantedSets = new WeakMap<readonly string[], Set<string>>();
+
 function fieldsOf(raw: Buffer, headers: readonly HeaderField[], names: readonly string[], not: boolean): Buffer {
-  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  let wanted = wantedSets.get(names);
+  if (!wanted) wantedSets.set(names, (wanted = new Set(names.map((n) => n.toLowerCase()))));
   const parts: Buffer[] = [];
   for (const f of headers) {
     if (wanted.has(f.key) !== not) {
