@@ -615,17 +615,23 @@ export class SqliteMailStore implements MailStore {
 
   async mailboxSummary(mailboxId: MailboxId): Promise<MailboxSummary> {
     checkId(mailboxId, 'The mailbox id');
-    if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
-    const uids = this.#sql('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid').pluck().all(mailboxId) as number[];
-    // Flags are stored as a JSON array of sorted strings, so these are plain text tests.
-    const firstUnseen = this.#sql(`SELECT min(uid) FROM messages WHERE mailbox_id = ? AND flags NOT LIKE '%"\\\\Seen"%'`)
-      .pluck().get(mailboxId) as number | null;
-    const keywords = this.#sql(
-      `SELECT DISTINCT j.value FROM messages m, json_each(m.flags) j
-       WHERE m.mailbox_id = ? AND m.flags LIKE '%"%' AND substr(j.value, 1, 1) <> '\\' ORDER BY j.value`,
-    ).pluck().all(mailboxId) as string[];
-    const highest = (this.#sql('SELECT max(modseq) FROM messages WHERE mailbox_id = ?').pluck().get(mailboxId) as number | null) ?? 0;
-    return { uids, firstUnseenUid: firstUnseen ?? null, keywords, highestMessageModseq: highest };
+    // One pass over the mailbox in SQLite; flags are stored as a JSON array of sorted strings,
+    // so \Seen and "has a keyword" are plain text tests.
+    const row = this.#sql(
+      `SELECT (SELECT 1 FROM mailboxes WHERE id = ?) AS found, group_concat(uid, ',' ORDER BY uid) AS uids,
+         min(CASE WHEN flags NOT LIKE '%"\\\\Seen"%' THEN uid END) AS first_unseen,
+         max(modseq) AS highest, max(flags GLOB '*[[,]"[^\\]*') AS keyworded
+       FROM messages WHERE mailbox_id = ?`,
+    ).get(mailboxId, mailboxId) as { found: number | null; uids: string | null; first_unseen: number | null; highest: number | null; keyworded: number | null };
+    if (!row.found) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);
+    const uids = row.uids ? row.uids.split(',').map(Number) : [];
+    const keywords = row.keyworded
+      ? this.#sql(
+        `SELECT DISTINCT j.value FROM messages m, json_each(m.flags) j
+         WHERE m.mailbox_id = ? AND substr(j.value, 1, 1) <> '\\' ORDER BY j.value`,
+      ).pluck().all(mailboxId) as string[]
+      : [];
+    return { uids, firstUnseenUid: row.first_unseen ?? null, keywords, highestMessageModseq: row.highest ?? 0 };
   }
 
   async claimRecent(mailboxId: MailboxId): Promise<number> {
