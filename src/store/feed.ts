@@ -65,8 +65,10 @@ export class ChangeFeedHub implements ChangeFeed {
       if (this.#channels.size === 1) this.#hooks.onActive?.(true);
     }
     channel.subs.add(sub);
-    // With an unknown baseline the first pump reads it; with `since` there may be a backlog.
-    if (sub.lastSeen === null || since !== undefined) this.#pump(mailboxId);
+    // With an unknown baseline the first pump reads it; with `since` there may be a backlog —
+    // unless the mailbox is known, right now, to be at `since` (an IMAP SELECT, usually).
+    const backlog = since !== undefined && this.#source.highestModseqNow?.(mailboxId) !== since;
+    if (sub.lastSeen === null || backlog) this.#pump(mailboxId);
     return () => {
       if (!sub.active) return;
       sub.active = false;
