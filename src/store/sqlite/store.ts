@@ -31,6 +31,8 @@ export const CROSS_PROCESS_POLL_MS = 250;
 
 /** The full-text index catches up this long after a write, this many messages per transaction. */
 const INDEX_DELAY_MS = 20;
+/** Mailbox summaries kept (IMAP SELECT of an unchanged mailbox). */
+const SUMMARY_CACHE = 2048;
 const INDEX_BATCH = 256;
 
 // One server process owns a data directory, so its locks live in this process; keyed by file
@@ -70,6 +72,8 @@ export class SqliteMailStore implements MailStore {
   readonly #statements = new Map<string, Database.Statement>();
   #poll: NodeJS.Timeout | null = null;
   #indexTimer: NodeJS.Timeout | null = null;
+  /** Mailbox summaries by the HIGHESTMODSEQ they were made at (see mailboxSummary). */
+  readonly #summaries = new Map<MailboxId, { modseq: number; summary: MailboxSummary }>();
   /** No stored message lacks its cache row (checked once, then kept true by every write). */
   #allCached = false;
   #group: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
@@ -615,6 +619,24 @@ export class SqliteMailStore implements MailStore {
 
   async mailboxSummary(mailboxId: MailboxId): Promise<MailboxSummary> {
     checkId(mailboxId, 'The mailbox id');
+    // Every change to a mailbox raises its HIGHESTMODSEQ (in any process), so a summary made at
+    // the same modseq is still the truth: a client re-selecting a quiet mailbox costs one read.
+    const modseq = this.#highestModseq(mailboxId);
+    const cached = this.#summaries.get(mailboxId);
+    if (cached && modseq !== null && cached.modseq === modseq) {
+      this.#summaries.delete(mailboxId);
+      this.#summaries.set(mailboxId, cached);
+      return { ...cached.summary, uids: cached.summary.uids.slice(), keywords: cached.summary.keywords.slice() };
+    }
+    const summary = this.#summarize(mailboxId);
+    if (modseq !== null) {
+      this.#summaries.set(mailboxId, { modseq, summary: { ...summary, uids: summary.uids.slice(), keywords: summary.keywords.slice() } });
+      if (this.#summaries.size > SUMMARY_CACHE) this.#summaries.delete(this.#summaries.keys().next().value!);
+    }
+    return summary;
+  }
+
+  #summarize(mailboxId: MailboxId): MailboxSummary {
     // One pass over the mailbox in SQLite; flags are stored as a JSON array of sorted strings,
     // so \Seen and "has a keyword" are plain text tests.
     const row = this.#sql(
