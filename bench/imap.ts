@@ -527,17 +527,21 @@ export async function runImapBench(args: string[]): Promise<void> {
     }
     if (want('commands')) {
       // Cells alternate between the servers (both are up, one is loaded at a time), so load from
-      // anything else on the machine falls on both alike; --repeat keeps each server's best.
+      // anything else on the machine falls on both alike; with --repeat the rounds alternate too,
+      // and each server's best round is kept.
       for (const s of SCENARIOS.filter((x) => !o.scenarios || o.scenarios.includes(x.name.toLowerCase()))) {
         for (const n of o.clients) {
-          for (const [k, t] of running.entries()) {
-            let best: Cell | null = null;
-            for (let r = 0; r < o.repeat; r++) {
+          const best: Array<Cell | null> = running.map(() => null);
+          for (let r = 0; r < o.repeat; r++) {
+            for (const [k, t] of running.entries()) {
               const cell = await s.run(t, n, o);
-              if (!best || cell.ops > best.ops) best = cell;
+              if (!best[k] || cell.ops > best[k]!.ops) best[k] = cell;
             }
-            results[k]![1].set(`${s.name} × ${n}`, best!);
-            console.log(`  ${t.name.padEnd(8)} ${s.name.padEnd(14)} × ${String(n).padStart(3)}: ${best!.ops.toFixed(0).padStart(6)} ops/s  p50 ${best!.p50.toFixed(2)} ms  p99 ${best!.p99.toFixed(2)} ms  cpu ${Math.round(best!.cpu * 100)}%`);
+          }
+          for (const [k, t] of running.entries()) {
+            const b = best[k]!;
+            results[k]![1].set(`${s.name} × ${n}`, b);
+            console.log(`  ${t.name.padEnd(8)} ${s.name.padEnd(14)} × ${String(n).padStart(3)}: ${b.ops.toFixed(0).padStart(6)} ops/s  p50 ${b.p50.toFixed(2)} ms  p99 ${b.p99.toFixed(2)} ms  cpu ${Math.round(b.cpu * 100)}%`);
           }
         }
       }
