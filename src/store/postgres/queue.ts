@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { clientConfig } from './connection.js';
-import { checkSchemaName } from './schema.js';
+import { checkSchemaName, runMigrations } from './schema.js';
 import {
   checkNewQueuedMessage, checkQueueId, decodeNotify, encodeNotify, newQueueId, QueueError,
   type NewQueuedMessage, type QueueEntry, type QueueId, type QueueRecipient, type QueueStore, type RecipientOutcome,
@@ -83,31 +83,8 @@ interface RecipientRow {
 
 const MESSAGE_COLUMNS = 'id, sender, body, smtputf8, ret, envid, submitted_by, size, created_at, attempts, next_attempt_at, lease_until, last_error';
 
-async function migrateQueue(pool: pg.Pool, schema: string): Promise<void> {
-  const s = `"${schema}"`;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`postern:migrate-queue:${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.queue_schema_version (version integer NOT NULL)`);
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.queue_schema_version`);
-    let current = rows[0]?.version ?? 0;
-    if (rows.length === 0) await client.query(`INSERT INTO ${s}.queue_schema_version (version) VALUES (0)`);
-    if (current > QUEUE_SCHEMA_VERSION) {
-      throw new Error(`The queue tables in "${schema}" were written by a newer postern (queue schema ${current}, this one knows ${QUEUE_SCHEMA_VERSION}); upgrade postern.`);
-    }
-    for (; current < QUEUE_SCHEMA_VERSION; current++) {
-      await client.query(QUEUE_MIGRATIONS[current]!(s));
-      await client.query(`UPDATE ${s}.queue_schema_version SET version = $1`, [current + 1]);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+function migrateQueue(pool: pg.Pool, schema: string): Promise<void> {
+  return runMigrations(pool, schema, { versionTable: 'queue_schema_version', lockName: 'migrate-queue', what: 'The queue schema', migrations: QUEUE_MIGRATIONS });
 }
 
 type Db = pg.Pool | pg.PoolClient;

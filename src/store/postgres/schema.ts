@@ -147,26 +147,39 @@ function quoteLiteral(identifier: string): string {
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Creates the schema if needed and brings it up to SCHEMA_VERSION. */
-export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+export function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  return runMigrations(pool, schema, { versionTable: 'schema_version', lockName: 'migrate', what: 'The main schema', migrations: MIGRATIONS });
+}
+
+/**
+ * Applies `migrations[current…]` inside one transaction, recording the version in its own
+ * table; the main schema and the mail queue each keep one, so they evolve independently.
+ */
+export async function runMigrations(pool: pg.Pool, schema: string, set: {
+  versionTable: string;
+  lockName: string;
+  /** How the refusal names what is too new ("The main schema", "The queue schema"). */
+  what: string;
+  migrations: ReadonlyArray<(s: string) => string>;
+}): Promise<void> {
   const s = `"${schema}"`;
+  const latest = set.migrations.length;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     // Serialises migrations of this schema across every process and node; released at COMMIT.
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`postern:migrate:${schema}`]);
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`postern:${set.lockName}:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL)`);
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_version`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.${set.versionTable} (version integer NOT NULL)`);
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.${set.versionTable}`);
     let current = rows[0]?.version ?? 0;
-    if (rows.length === 0) await client.query(`INSERT INTO ${s}.schema_version (version) VALUES (0)`);
-    if (current > SCHEMA_VERSION) {
-      throw new Error(
-        `The schema "${schema}" was written by a newer postern (version ${current}, this one knows ${SCHEMA_VERSION}); upgrade postern.`,
-      );
+    if (rows.length === 0) await client.query(`INSERT INTO ${s}.${set.versionTable} (version) VALUES (0)`);
+    if (current > latest) {
+      throw new Error(`${set.what} in "${schema}" is at version ${current}, written by a newer postern (this one knows ${latest}); upgrade postern.`);
     }
-    for (; current < SCHEMA_VERSION; current++) {
-      await client.query(MIGRATIONS[current]!(s));
-      await client.query(`UPDATE ${s}.schema_version SET version = $1`, [current + 1]);
+    for (; current < latest; current++) {
+      await client.query(set.migrations[current]!(s));
+      await client.query(`UPDATE ${s}.${set.versionTable} SET version = $1`, [current + 1]);
     }
     await client.query('COMMIT');
   } catch (error) {
