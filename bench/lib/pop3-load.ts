@@ -4,6 +4,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 const TERMINATOR = Buffer.from('\r\n.\r\n');
+// One context for every connection, as a real client keeps one: making an OpenSSL context per
+// connect would make the generator, not the server, the limit of the login cells.
+let clientContext: tls.SecureContext | null = null;
 
 export class LoadPop3 {
   private buf: Buffer = Buffer.alloc(0);
@@ -22,7 +25,7 @@ export class LoadPop3 {
   static connect(port: number, useTls: boolean): Promise<LoadPop3> {
     return new Promise((resolve, reject) => {
       const s = useTls
-        ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => resolve(new LoadPop3(s)))
+        ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, secureContext: clientContext ??= tls.createSecureContext() }, () => resolve(new LoadPop3(s)))
         : net.connect({ host: '127.0.0.1', port }, () => resolve(new LoadPop3(s)));
       s.setNoDelay(true);
       s.once('error', reject);

@@ -150,6 +150,12 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+export interface StoredContent {
+  raw: Buffer;
+  /** CRLF-only, no line starting with ".", final CRLF: goes on a dot-terminated wire as it is. */
+  dotTransparent: boolean;
+}
+
 export interface MailStore {
   readonly kind: 'sqlite' | 'postgres';
 
@@ -191,6 +197,8 @@ export interface MailStore {
   getMessage(mailboxId: MailboxId, uid: number): Promise<MessageRecord | null>;
   /** The raw bytes of a stored message. */
   readBlob(blobId: string): Promise<Buffer>;
+  /** The raw bytes and what delivery learnt of them, so RETR/TOP need not scan them again. */
+  readContent(blobId: string): Promise<StoredContent>;
   /** Changes flags; returns the records that changed (with their new modseq). */
   storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
              unchangedSince?: number): Promise<MessageRecord[]>;

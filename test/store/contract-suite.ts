@@ -413,6 +413,27 @@ export function storeContract(backend: Backend): void {
       assert.ok((await store.readBlob(m!.blobId)).equals(raw));
     });
 
+    it('readContent gives the bytes and whether they can go on a dot-terminated wire as they are', async ({ store, reopen }) => {
+      const { inbox } = await userWithInbox(store, 'dot');
+      const cases: Array<[string, boolean]> = [
+        ['Subject: a\r\n\r\nplain text\r\n', true],
+        ['Subject: b\r\n\r\n.starts with a dot\r\n', false],
+        ['Subject: c\r\n\r\nbare\nLF\r\n', false],
+        ['Subject: d\r\n\r\nno final line end', false],
+      ];
+      const uids: number[] = [];
+      for (const [text] of cases) uids.push((await store.append(inbox, { raw: Buffer.from(text) })).uid);
+      const again = await reopen();
+      for (const [i, [text, transparent]] of cases.entries()) {
+        const m = await again.getMessage(inbox, uids[i]!);
+        const content = await again.readContent(m!.blobId);
+        assert.ok(content.raw.equals(Buffer.from(text)), text);
+        assert.equal(content.dotTransparent, transparent, JSON.stringify(text));
+      }
+      await assert.rejects(again.readContent('0'.repeat(64)), rejectsWith('NOT_FOUND'));
+      await assert.rejects(again.readContent('not-a-hash'), rejectsWith('INVALID'));
+    });
+
     it('the same bytes stored twice share one blob until the last copy is expunged', async ({ store }) => {
       const { inbox } = await userWithInbox(store, 'zoe');
       const raw = message('same body');

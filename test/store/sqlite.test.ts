@@ -30,7 +30,7 @@ async function inboxIn(dir: string): Promise<number> {
 }
 
 describe('SQLite store', () => {
-  test('the store lives in <data>/postern.sqlite in WAL mode with synchronous=FULL and foreign keys on', () =>
+  test('the store lives in <data>/postern.sqlite in WAL mode with synchronous=FULL, foreign keys on and reads mapped', () =>
     withDir(async (dir) => {
       const store = await openSqliteStore(join(dir, 'nested', 'data'));
       try {
@@ -42,6 +42,7 @@ describe('SQLite store', () => {
           foreignKeys: 1,
           busyTimeout: 5000,
           userVersion: SQLITE_SCHEMA_VERSION,
+          mmapSize: 1 << 30,
         });
         assert.equal(store.integrityCheck(), 'ok');
       } finally {
@@ -70,6 +71,28 @@ describe('SQLite store', () => {
       raw.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
       raw.close();
       await assert.rejects(openSqliteStore(dir), /newer postern.*upgrade postern/);
+    }));
+
+  test('a file from before dot-transparency (schema 4) is migrated and its blobs are checked on read', () =>
+    withDir(async (dir) => {
+      const inbox = await inboxIn(dir);
+      const texts = ['Subject: a\r\n\r\nclean\r\n', 'Subject: b\r\n\r\n.dot\r\n', 'Subject: c\r\n\r\nbare\n'];
+      let store = await openSqliteStore(dir);
+      for (const t of texts) await store.append(inbox, { raw: Buffer.from(t) });
+      await store.close();
+      const raw = new Database(join(dir, 'postern.sqlite'));
+      raw.exec('ALTER TABLE blobs DROP COLUMN dot_transparent');
+      raw.pragma('user_version = 4');
+      raw.close();
+      store = await openSqliteStore(dir);
+      try {
+        assert.equal(store.pragmas().userVersion, SQLITE_SCHEMA_VERSION);
+        const got = [];
+        for (const m of await store.listMessages(inbox)) got.push((await store.readContent(m.blobId)).dotTransparent);
+        assert.deepEqual(got, [true, false, false]);
+      } finally {
+        await store.close();
+      }
     }));
 
   test('blob reference counts match the messages that use them after copies, moves and deletes', () =>

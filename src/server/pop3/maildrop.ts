@@ -1,7 +1,7 @@
 // The POP3 maildrop (RFC 1939 §8): a snapshot of the mailbox's messages numbered 1..n at login,
 // the set marked deleted, and the exclusive lock. Deletions reach the store only at QUIT, in
 // one transaction; a dropped connection deletes nothing.
-import type { Mailbox, MailStore, MessageRecord, HeldLock } from '../../store/types.js';
+import type { Mailbox, MailStore, MessageRecord, HeldLock, StoredContent } from '../../store/types.js';
 import { MessageDeleted, NoSuchMessage } from './errors.js';
 
 export class Maildrop {
@@ -52,8 +52,8 @@ export class Maildrop {
     return record;
   }
 
-  async read(msg: number): Promise<Buffer> {
-    return this.store.readBlob(this.get(msg).blobId);
+  async read(msg: number): Promise<StoredContent> {
+    return this.store.readContent(this.get(msg).blobId);
   }
 
   markDeleted(msg: number): void {

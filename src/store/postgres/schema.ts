@@ -137,6 +137,11 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
     END IF;
   END $$;
   `,
+  // 2 → 3 (POP3): whether a blob can go on a dot-terminated wire as it is, learnt at delivery;
+  // NULL for blobs stored before (RETR then checks the bytes itself).
+  (s) => `
+  ALTER TABLE ${s}.blobs ADD COLUMN dot_transparent boolean;
+  `,
 ];
 
 /** A SQL string literal of the (already double-quoted) schema identifier. */

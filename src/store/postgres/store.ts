@@ -10,9 +10,10 @@ import { checkLockKey, LocalLocks } from '../local-locks.js';
 import type {
   AccessRight, Account, AccountId, AccountPatch, AppendInput, AppendResult, ChangeFeed, Flag,
   FlagOperation, FlagUpdate, Grant, MailboxSummary, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
-  NewAccount, SpecialUse, TextField,
+  NewAccount, SpecialUse, StoredContent, TextField,
 } from '../types.js';
 import type { MimePart } from '../../wire/mime/types.js';
+import { isDotTransparent } from '../../wire/pop3/dot-stuffing.js';
 import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
@@ -354,12 +355,13 @@ export class PostgresMailStore implements MailStore {
     // Parse once, at delivery, before the transaction (a copy of known bytes skips it).
     const known = await this.#one(this.#pool, `SELECT 1 FROM ${this.#s}.message_meta WHERE blob_id = $1`, [blobId]);
     const entry = known ? null : indexMessage(input.raw);
+    const dotTransparent = entry ? isDotTransparent(input.raw) : null;
     return this.#tx(async (db) => {
       const cursors = await this.#cursors(db, targets);
       await db.query(
-        `INSERT INTO ${this.#s}.blobs (id, size, refcount, data) VALUES ($1, $2, $3, $4)
+        `INSERT INTO ${this.#s}.blobs (id, size, refcount, data, dot_transparent) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET refcount = ${this.#s}.blobs.refcount + EXCLUDED.refcount`,
-        [blobId, size, targets.length, input.raw]);
+        [blobId, size, targets.length, input.raw, dotTransparent]);
       if (entry) await this.#insertMeta(db, blobId, entry);
       const out: AppendResult[] = [];
       const rows = { mailboxIds: [] as number[], uids: [] as number[], modseqs: [] as number[] };
@@ -409,6 +411,14 @@ export class PostgresMailStore implements MailStore {
     const row = await this.#one<{ data: Buffer }>(this.#pool, `SELECT data FROM ${this.#s}.blobs WHERE id = $1`, [blobId]);
     if (!row) throw new StoreError('NOT_FOUND', `There is no message with content ${blobId}.`);
     return row.data;
+  }
+
+  async readContent(blobId: string): Promise<StoredContent> {
+    checkBlobId(blobId);
+    const row = await this.#one<{ data: Buffer; dot_transparent: boolean | null }>(this.#pool,
+      `SELECT data, dot_transparent FROM ${this.#s}.blobs WHERE id = $1`, [blobId]);
+    if (!row) throw new StoreError('NOT_FOUND', `There is no message with content ${blobId}.`);
+    return { raw: row.data, dotTransparent: row.dot_transparent ?? isDotTransparent(row.data) };
   }
 
   async storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],

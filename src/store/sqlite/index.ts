@@ -13,6 +13,7 @@ export const DEFAULT_SQLITE_FILE = 'postern.sqlite';
 
 /** How long a writer waits for another process's transaction before giving up. */
 export const BUSY_TIMEOUT_MS = 5000;
+const MMAP_BYTES = 1 << 30;
 
 export interface SqliteStoreOptions {
   /** File name inside the data directory; default `postern.sqlite`. */
@@ -32,6 +33,10 @@ export async function openSqliteStore(dataDir: string, options: SqliteStoreOptio
     // message to a client once append() resolves, so every commit syncs the WAL.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // Read the file through a mapping: a 1 MiB message is then one copy out of the page cache
+    // instead of ~260 pread calls (RETR/FETCH of large bodies take half the time). Writes still
+    // go through the WAL; the mapping is address space, not memory.
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
     migrate(db);
   } catch (error) {
     db.close();

@@ -158,6 +158,11 @@ const MIGRATIONS: ReadonlyArray<string> = [
   `
   CREATE INDEX message_meta_incomplete ON message_meta (blob_id) WHERE complete = 0;
   `,
+  // 4 → 5 (POP3): whether a blob can go on a dot-terminated wire as it is, learnt at delivery;
+  // NULL for blobs stored before (RETR then checks the bytes itself).
+  `
+  ALTER TABLE blobs ADD COLUMN dot_transparent INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,9 +10,10 @@ import { checkLockKey, LocalLocks } from '../local-locks.js';
 import type {
   AccessRight, Account, AccountId, AccountPatch, AppendInput, AppendResult, ChangeFeed, Flag,
   FlagOperation, FlagUpdate, Grant, MailboxSummary, HeldLock, Mailbox, MailboxChange, MailboxId, MailStore, MessageRecord,
-  NewAccount, SpecialUse, TextField,
+  NewAccount, SpecialUse, StoredContent, TextField,
 } from '../types.js';
 import type { MimePart } from '../../wire/mime/types.js';
+import { isDotTransparent } from '../../wire/pop3/dot-stuffing.js';
 import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
@@ -57,6 +58,7 @@ export interface SqlitePragmas {
   foreignKeys: number;
   busyTimeout: number;
   userVersion: number;
+  mmapSize: number;
 }
 
 export class SqliteMailStore implements MailStore {
@@ -108,6 +110,7 @@ export class SqliteMailStore implements MailStore {
       foreignKeys: p('foreign_keys') as number,
       busyTimeout: p('busy_timeout') as number,
       userVersion: p('user_version') as number,
+      mmapSize: p('mmap_size') as number,
     };
   }
 
@@ -371,15 +374,16 @@ export class SqliteMailStore implements MailStore {
     const size = input.raw.length;
     // Parse once, at delivery, outside the write lock (a copy of known bytes skips it).
     const entry = this.#hasMeta(blobId) ? null : indexMessage(input.raw);
+    const dotTransparent = entry ? Number(isDotTransparent(input.raw)) : null;
     const cursors = new Map<MailboxId, MailboxCursor>();
     const { result: results, committed } = this.#writeGrouped(() => {
       for (const id of targets) {
         if (!cursors.has(id)) cursors.set(id, this.#cursor(id));
       }
       this.#sql(
-        `INSERT INTO blobs (id, size, refcount, data) VALUES (?, ?, ?, ?)
+        `INSERT INTO blobs (id, size, refcount, data, dot_transparent) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET refcount = refcount + excluded.refcount`,
-      ).run(blobId, size, targets.length, input.raw);
+      ).run(blobId, size, targets.length, input.raw, dotTransparent);
       if (entry) this.#insertMeta(blobId, entry);
       const out: AppendResult[] = [];
       for (const id of targets) {
@@ -413,6 +417,14 @@ export class SqliteMailStore implements MailStore {
     const row = this.#sql('SELECT data FROM blobs WHERE id = ?').get(blobId) as { data: Buffer } | undefined;
     if (!row) throw new StoreError('NOT_FOUND', `There is no message with content ${blobId}.`);
     return row.data;
+  }
+
+  async readContent(blobId: string): Promise<StoredContent> {
+    checkBlobId(blobId);
+    const row = this.#sql('SELECT data, dot_transparent FROM blobs WHERE id = ?').get(blobId) as
+      { data: Buffer; dot_transparent: number | null } | undefined;
+    if (!row) throw new StoreError('NOT_FOUND', `There is no message with content ${blobId}.`);
+    return { raw: row.data, dotTransparent: row.dot_transparent === null ? isDotTransparent(row.data) : row.dot_transparent === 1 };
   }
 
   async storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],

@@ -25,6 +25,22 @@ export function dotStuff(message: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * True when dotStuff(message) is the message itself: CRLF line endings only, no line that
+ * begins with ".", and a final CRLF (or no bytes at all). Stores compute it once at delivery,
+ * so RETR of such a message sends the stored bytes without scanning them again.
+ */
+export function isDotTransparent(message: Buffer): boolean {
+  const n = message.length;
+  if (n === 0) return true;
+  if (message[0] === 0x2e || message[n - 1] !== 0x0a) return false;
+  for (let lf = message.indexOf(0x0a); lf >= 0; lf = message.indexOf(0x0a, lf + 1)) {
+    if (lf === 0 || message[lf - 1] !== 0x0d) return false;
+    if (lf + 1 < n && message[lf + 1] === 0x2e) return false;
+  }
+  return true;
+}
+
 /** The header, the blank line, and the first `lines` lines of the body (TOP msg n). */
 export function topOfMessage(message: Buffer, lines: number): Buffer {
   let headerEnd = findHeaderEnd(message);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dotStuff, topOfMessage } from '../../../src/wire/pop3/dot-stuffing.js';
+import { dotStuff, isDotTransparent, topOfMessage } from '../../../src/wire/pop3/dot-stuffing.js';
 
 test('lines starting with a dot are stuffed, including the first line', () => {
   assert.equal(dotStuff(Buffer.from('.a\r\nb\r\n.\r\n..c\r\n')).toString(), '..a\r\nb\r\n..\r\n...c\r\n');
@@ -39,4 +39,24 @@ test('property: for any message, un-stuffing the stuffed form gives it back with
     const expected = msg.replace(/\r?\n/g, '\r\n').replace(/(\r\n)?$/, '\r\n');
     return back === expected && !stuffed.split('\r\n').includes('.'); // no line could end the reply early
   }), { numRuns: 2000 });
+});
+
+test('dot-transparent: exactly the messages dotStuff would send unchanged', () => {
+  for (const [msg, expected] of [
+    ['', true], ['a\r\n', true], ['A: 1\r\n\r\nbody\r\nx.y\r\n', true],
+    ['.a\r\n', false], ['a\r\n.b\r\n', false], ['a\r\n.\r\n', false], // dotted line starts
+    ['a\nb\r\n', false], ['\n', false], ['a\r\nb\n', false], // bare LF anywhere
+    ['a\r\nb', false], ['a\r', false], // no final CRLF
+  ] as const) {
+    assert.equal(isDotTransparent(Buffer.from(msg)), expected, JSON.stringify(msg));
+  }
+});
+
+test('property: isDotTransparent(m) holds exactly when dotStuff(m) returns m itself', async () => {
+  const fc = (await import('fast-check')).default;
+  const text = fc.stringMatching(/^[.a\r\n]{0,16}$/);
+  fc.assert(fc.property(text, (msg) => {
+    const buf = Buffer.from(msg);
+    return isDotTransparent(buf) === dotStuff(buf).equals(buf);
+  }), { numRuns: 5000 });
 });

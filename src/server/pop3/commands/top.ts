@@ -1,4 +1,5 @@
-// RFC 1939 §7 TOP msg n: the header, the blank line and n lines of the body.
+// RFC 1939 §7 TOP msg n: the header, the blank line and n lines of the body. A prefix cut at a
+// line end of a dot-transparent message is dot-transparent too.
 import { dotStuff, topOfMessage } from '../../../wire/pop3/dot-stuffing.js';
 import { defineCommand } from '../spec.js';
 
@@ -8,8 +9,11 @@ export default defineCommand({
   capability: () => 'TOP',
   async handle(s, cmd) {
     if (s.state.phase !== 'transaction') return;
-    const raw = await s.state.maildrop.read(cmd.msg);
+    const { raw, dotTransparent } = await s.state.maildrop.read(cmd.msg);
+    const top = topOfMessage(raw, cmd.lines);
     s.log.server(`+OK top of message follows [${cmd.lines} lines]`);
-    await s.conn.writeAsync(Buffer.concat([Buffer.from('+OK Top of message follows\r\n'), dotStuff(topOfMessage(raw, cmd.lines)), Buffer.from('.\r\n')]));
+    await s.conn.writeAsync(['+OK Top of message follows\r\n', dotTransparent ? top : dotStuff(top), TERMINATOR]);
   },
 });
+
+const TERMINATOR = Buffer.from('.\r\n');
