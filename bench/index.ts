@@ -1,5 +1,5 @@
 // `npm run bench -- <name> [options]`: load generators and side-by-side comparisons.
-//   pop3 [--vs dovecot]   logins/s and RETR MB/s at 1/10/100 clients
+//   pop3 [--vs dovecot]   logins/s and RETR MB/s at 1/10/100 clients (--rounds N, --only REGEX)
 //   imap [--vs dovecot]   per-command ops/s and latency, idle-session memory
 //   smtp [--vs postfix]   submission messages/s
 //   mime                  parse and build throughput against mailparser, postal-mime, nodemailer
