@@ -61,6 +61,25 @@ describe('POP3 transaction state', () => {
     c.line('QUIT'); await c.readLine();
   });
 
+  test('on the wire: dotted lines of RETR and TOP are stuffed, a clean message is sent as stored', async () => {
+    const c = await login();
+    const rawLines = async () => {
+      const out: string[] = [];
+      for (let l = await c.readLine(); l !== '.'; l = await c.readLine()) out.push(l!);
+      return out;
+    };
+    for (const cmd of ['RETR 1', 'TOP 1 3']) {
+      assert.match(await c.command(cmd), /^\+OK/);
+      const wire = await rawLines();
+      assert.deepEqual(wire.slice(-3), cmd === 'RETR 1' ? ['..starts with a dot', '..', 'end'] : ['line one', '..starts with a dot', '..'], cmd);
+    }
+    const records = await server.store.listMessages((await server.store.getMailbox((await server.store.findAccountByAddress('alice@example.test'))!.id, 'INBOX'))!.id);
+    const stored = (await server.store.readBlob(records[1]!.blobId)).toString('latin1');
+    assert.match(await c.command('RETR 2'), /^\+OK/);
+    assert.equal((await rawLines()).join('\r\n') + '\r\n', stored);
+    c.line('QUIT'); await c.readLine();
+  });
+
   test('TOP returns the header and the asked number of body lines', async () => {
     const c = await login();
     assert.match(await c.command('TOP 2 2'), /^\+OK/);
