@@ -3,6 +3,7 @@
 // refused (ALPACA cross-protocol defence, RFC 7301 §3.2 no_application_protocol).
 import tls from 'node:tls';
 import type { CertificatePair } from './certificate.js';
+import { TlsSessionCache } from './tls-session-cache.js';
 
 export type AlpnId = 'imap' | 'pop3' | 'smtp' | 'lmtp';
 
@@ -15,6 +16,7 @@ export interface TlsPolicyOptions {
 export class TlsPolicy {
   private context: tls.SecureContext;
   private pair: CertificatePair;
+  private readonly sessionCaches = new Map<AlpnId, TlsSessionCache>();
 
   constructor(pair: CertificatePair, private readonly options: TlsPolicyOptions) {
     this.pair = pair;
@@ -35,9 +37,18 @@ export class TlsPolicy {
     return this.context;
   }
 
-  /** Options for a tls.Server (implicit TLS) or a server-side TLSSocket (STARTTLS). */
+  /** The TLS 1.2 session-ID cache of one protocol (made on first use). */
+  sessionCache(alpn: AlpnId): TlsSessionCache {
+    let cache = this.sessionCaches.get(alpn);
+    if (!cache) this.sessionCaches.set(alpn, cache = new TlsSessionCache());
+    return cache;
+  }
+
+  /** Options for a server-side TLSSocket (implicit TLS and STARTTLS alike). */
   serverOptions(alpn: AlpnId): tls.TlsOptions {
     return {
+      // Session-ID resumption asks this server's listeners (see tls-session-cache.ts).
+      server: this.sessionCache(alpn).holder,
       SNICallback: (_servername, cb) => cb(null, this.context),
       secureContext: this.context,
       minVersion: this.options.minVersion,
@@ -56,6 +67,8 @@ export class TlsPolicy {
       minVersion: this.options.minVersion,
       maxVersion: this.options.maxVersion,
       ...(this.options.ciphers ? { ciphers: this.options.ciphers } : {}),
+      // OpenSSL resumes a session only within the context it was made in (SSL_set_session_id_context).
+      sessionIdContext: 'postern',
     });
   }
 }
