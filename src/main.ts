@@ -52,6 +52,31 @@ export async function certificateSource(loaded: LoadedConfig): Promise<Certifica
   return ensureSelfSignedCertificate(loaded.dataDir, loaded.hostname);
 }
 
+// TLS tickets are sealed with a key kept in the store, so a ticket from one node resumes on the
+// others and across restarts. Whichever node first finds it older than this replaces it; the
+// others pick the new one up within TICKET_KEY_POLL_MS (a ticket sealed in between costs one
+// full handshake, nothing more).
+const TICKET_KEY_MAX_AGE_MS = 12 * 3600_000;
+const TICKET_KEY_POLL_MS = 60_000;
+
+function followTicketKey(store: MailStore, tls: TlsPolicy, logger: Logger): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    store.ticketKey(TICKET_KEY_MAX_AGE_MS)
+      .then((key) => {
+        if (key.equals(tls.ticketKeys)) return;
+        tls.setTicketKeys(key);
+        logger.info('TLS ticket key rotated');
+      })
+      .catch((err: Error) => logger.warn({ err: err.message }, 'could not read the TLS ticket key; keeping the current one'))
+      .finally(() => { busy = false; });
+  }, TICKET_KEY_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** The listeners the config asks for, for the protocols this build serves. */
 export function listenerSpecs(config: PosternConfig, handlers: Map<string, ProtocolHandler>): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
@@ -85,7 +110,9 @@ export async function startServer(loaded: LoadedConfig, options: { logger?: Logg
       minVersion: loaded.config.tls.minVersion,
       maxVersion: loaded.config.tls.maxVersion,
       ...(loaded.config.tls.ciphers ? { ciphers: loaded.config.tls.ciphers } : {}),
+      ticketKeys: await store.ticketKey(TICKET_KEY_MAX_AGE_MS),
     });
+    cleanups.push(followTicketKey(store, tls, logger));
     cleanups.push(watchCertificate(certSource, () => {
       try {
         tls.reload(readCertificatePair(certSource));

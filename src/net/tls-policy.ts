@@ -1,6 +1,7 @@
 // One TLS policy for every listener (DESIGN §2): versions, ciphers, the certificate, and strict
 // ALPN — a client that offers ALPN must offer this protocol's own ID, or the handshake is
 // refused (ALPACA cross-protocol defence, RFC 7301 §3.2 no_application_protocol).
+import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import type { CertificatePair } from './certificate.js';
 import { TlsSessionCache } from './tls-session-cache.js';
@@ -11,6 +12,8 @@ export interface TlsPolicyOptions {
   minVersion: tls.SecureVersion;
   maxVersion: tls.SecureVersion;
   ciphers?: string;
+  /** 48 bytes; tickets made with them resume on every node that has them. Default: random. */
+  ticketKeys?: Buffer;
 }
 
 export class TlsPolicy {
@@ -19,6 +22,7 @@ export class TlsPolicy {
   private readonly sessionCaches = new Map<AlpnId, TlsSessionCache>();
 
   constructor(pair: CertificatePair, private readonly options: TlsPolicyOptions) {
+    this.options = { ...options };
     this.pair = pair;
     this.context = this.makeContext(pair);
   }
@@ -27,6 +31,17 @@ export class TlsPolicy {
   reload(pair: CertificatePair): void {
     this.context = this.makeContext(pair);
     this.pair = pair;
+  }
+
+  /** The key tickets are sealed with (the same across certificate reloads). */
+  get ticketKeys(): Buffer {
+    return this.context.context.getTicketKeys() as Buffer;
+  }
+
+  /** Seals new tickets with this key; tickets sealed with the previous one no longer resume. */
+  setTicketKeys(keys: Buffer): void {
+    this.options.ticketKeys = keys;
+    this.context = this.makeContext(this.pair);
   }
 
   get certificatePem(): string {
@@ -69,6 +84,9 @@ export class TlsPolicy {
       ...(this.options.ciphers ? { ciphers: this.options.ciphers } : {}),
       // OpenSSL resumes a session only within the context it was made in (SSL_set_session_id_context).
       sessionIdContext: 'postern',
+      // Without a given key each context draws its own, and a certificate reload would void
+      // every ticket: keep the first one drawn.
+      ticketKeys: this.options.ticketKeys ??= randomBytes(48),
     });
   }
 }

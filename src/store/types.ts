@@ -199,6 +199,13 @@ export interface MailStore {
   readBlob(blobId: string): Promise<Buffer>;
   /** The raw bytes and what delivery learnt of them, so RETR/TOP need not scan them again. */
   readContent(blobId: string): Promise<StoredContent>;
+
+  // ---- TLS ----
+  /**
+   * The session-ticket key every node (and the next start of this one) encrypts TLS tickets
+   * with (RFC 5077 §5.5): 48 random bytes, replaced by a new one once older than maxAgeMs.
+   */
+  ticketKey(maxAgeMs: number): Promise<Buffer>;
   /** Changes flags; returns the records that changed (with their new modseq). */
   storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
              unchangedSince?: number): Promise<MessageRecord[]>;

@@ -6,9 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { ensureSelfSignedCertificate, readCertificatePair } from '../../src/net/certificate.js';
+import { TlsPolicy } from '../../src/net/tls-policy.js';
 import { TlsSessionCache } from '../../src/net/tls-session-cache.js';
 import { TestServer } from '../helpers/server.js';
 import { run } from '../helpers/run.js';
+import { connectWithSession } from '../helpers/tls-resume.js';
 
 let server: TestServer;
 let dir: string;
@@ -57,6 +61,17 @@ describe('TLS session resumption', () => {
     assert.deepEqual([second.reuse, second.version], ['Reused', 'TLSv1.3']);
   });
 
+  test('a TLS 1.3 ticket still resumes after a restart: its key is kept in the store', async () => {
+    const port = () => server.port('pop3', 'tls');
+    const first = await connectWithSession(port());
+    assert.equal(first.reused, false);
+    assert.ok(first.session, 'the server issued a ticket');
+    await server.restart();
+    const again = await connectWithSession(port(), first.session);
+    assert.match(again.greeting, /^\+OK/);
+    assert.equal(again.reused, true);
+  });
+
   test('a POP3 session is not resumed on IMAP: that is a new, full handshake', async () => {
     const file = join(dir, 'cross.pem');
     await connect(server.port('pop3', 'tls'), ['-tls1_2', '-no_ticket', '-sess_out', file]);
@@ -89,5 +104,26 @@ describe('TLS session cache', () => {
     now += 1;
     assert.equal(cache.lookup(id(1)), null);
     assert.equal(cache.size, 0);
+  });
+});
+
+describe('TLS policy ticket key', () => {
+  test('kept across certificate reloads; setTicketKeys replaces it', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'postern-tk-'));
+    try {
+      const pair = readCertificatePair(await ensureSelfSignedCertificate(d, 'localhost'));
+      const policy = new TlsPolicy(pair, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+      const drawn = policy.ticketKeys;
+      assert.equal(drawn.length, 48);
+      policy.reload(pair);
+      assert.deepEqual(policy.ticketKeys, drawn);
+      const next = randomBytes(48);
+      policy.setTicketKeys(next);
+      assert.deepEqual(policy.ticketKeys, next);
+      policy.reload(pair);
+      assert.deepEqual(policy.ticketKeys, next);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

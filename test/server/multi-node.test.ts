@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestServer, message } from '../helpers/server.js';
 import { LineClient } from '../helpers/line-client.js';
+import { connectWithSession } from '../helpers/tls-resume.js';
 import { postgresUrl, uniqueSchemaName, pgAdmin } from '../store/helpers.js';
 
 const url = await postgresUrl();
@@ -32,6 +33,16 @@ describe('two nodes on one PostgreSQL', { skip: url ? false : 'no PostgreSQL at 
     await c.command('USER alice@example.test');
     return { c, reply: await c.command('PASS pw-alice') };
   }
+
+  test('a TLS ticket from node A resumes on node B (one ticket key in the store)', async () => {
+    for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const first = await connectWithSession(a.port('imap', 'tls'), undefined, maxVersion);
+      assert.ok(first.session, maxVersion);
+      const other = await connectWithSession(b.port('imap', 'tls'), first.session, maxVersion);
+      assert.match(other.greeting, /^\* OK/);
+      assert.equal(other.reused, true, maxVersion);
+    }
+  });
 
   test('an account and a message added through node A are served by node B', async () => {
     const { c, reply } = await login(b);

@@ -434,6 +434,25 @@ export function storeContract(backend: Backend): void {
       await assert.rejects(again.readContent('not-a-hash'), rejectsWith('INVALID'));
     });
 
+    it('ticketKey: one 48-byte key for every store on the database, replaced once older than asked', async ({ store, open }) => {
+      const key = await store.ticketKey(60_000);
+      assert.equal(key.length, 48);
+      assert.deepEqual(await store.ticketKey(60_000), key, 'the same key while it is young');
+      const other = await open();
+      assert.deepEqual(await other.ticketKey(60_000), key, 'another node gets the same key');
+      await new Promise((r) => setTimeout(r, 30));
+      const next = await other.ticketKey(20);
+      assert.notDeepEqual(next, key, 'older than maxAgeMs: a new key');
+      assert.deepEqual(await store.ticketKey(60_000), next, 'and every node now gets the new one');
+      const raced = await Promise.all([store.ticketKey(60_000), other.ticketKey(60_000), store.ticketKey(60_000)]);
+      for (const k of raced) assert.deepEqual(k, next);
+      await new Promise((r) => setTimeout(r, 300));
+      const [x, y] = await Promise.all([store.ticketKey(250), other.ticketKey(250)]);
+      assert.notDeepEqual(x, next);
+      assert.deepEqual(x, y, 'two nodes replacing an old key at once agree on one new key');
+      await assert.rejects(store.ticketKey(0), rejectsWith('INVALID'));
+    });
+
     it('the same bytes stored twice share one blob until the last copy is expunged', async ({ store }) => {
       const { inbox } = await userWithInbox(store, 'zoe');
       const raw = message('same body');

@@ -138,9 +138,16 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   END $$;
   `,
   // 2 → 3 (POP3): whether a blob can go on a dot-terminated wire as it is, learnt at delivery;
-  // NULL for blobs stored before (RETR then checks the bytes itself).
+  // NULL for blobs stored before (RETR then checks the bytes itself). The TLS ticket key all
+  // nodes share, so a ticket from one node resumes on another.
   (s) => `
   ALTER TABLE ${s}.blobs ADD COLUMN dot_transparent boolean;
+
+  CREATE TABLE ${s}.tls_ticket_key (
+    id         integer PRIMARY KEY CHECK (id = 1),
+    key        bytea NOT NULL,
+    created_at timestamptz NOT NULL
+  );
   `,
 ];
 

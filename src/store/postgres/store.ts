@@ -4,6 +4,7 @@
 // land in modseq order — which is what lets the feed read the change log "past modseq N" without
 // ever skipping a late commit. Blob rows are locked after mailbox rows, also in id order.
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { blobIdOf } from '../blob.js';
 import { ChangeFeedHub } from '../feed.js';
 import { checkLockKey, LocalLocks } from '../local-locks.js';
@@ -16,6 +17,7 @@ import type { MimePart } from '../../wire/mime/types.js';
 import { isDotTransparent } from '../../wire/pop3/dot-stuffing.js';
 import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
+import { checkMaxAge, TICKET_KEY_BYTES } from '../ticket-key.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
 import {
   applyFlagOperation, checkBlobId, checkFlagOperation, checkId, checkInternalDate, checkModseq,
@@ -419,6 +421,20 @@ export class PostgresMailStore implements MailStore {
       `SELECT data, dot_transparent FROM ${this.#s}.blobs WHERE id = $1`, [blobId]);
     if (!row) throw new StoreError('NOT_FOUND', `There is no message with content ${blobId}.`);
     return { raw: row.data, dotTransparent: row.dot_transparent ?? isDotTransparent(row.data) };
+  }
+
+  async ticketKey(maxAgeMs: number): Promise<Buffer> {
+    checkMaxAge(maxAgeMs);
+    // The database's clock decides the age, so nodes with skewed clocks agree. When two nodes
+    // race, the loser's upsert waits on the winner's row and then finds it fresh.
+    const made = await this.#one<{ key: Buffer }>(this.#pool,
+      `INSERT INTO ${this.#s}.tls_ticket_key AS t (id, key, created_at) VALUES (1, $1, now())
+       ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key, created_at = EXCLUDED.created_at
+         WHERE t.created_at <= now() - $2 * interval '1 millisecond'
+       RETURNING key`, [randomBytes(TICKET_KEY_BYTES), maxAgeMs]);
+    if (made) return made.key;
+    const row = await this.#one<{ key: Buffer }>(this.#pool, `SELECT key FROM ${this.#s}.tls_ticket_key WHERE id = 1`, []);
+    return row!.key;
   }
 
   async storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],

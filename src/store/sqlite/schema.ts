@@ -159,9 +159,16 @@ const MIGRATIONS: ReadonlyArray<string> = [
   CREATE INDEX message_meta_incomplete ON message_meta (blob_id) WHERE complete = 0;
   `,
   // 4 → 5 (POP3): whether a blob can go on a dot-terminated wire as it is, learnt at delivery;
-  // NULL for blobs stored before (RETR then checks the bytes itself).
+  // NULL for blobs stored before (RETR then checks the bytes itself). The TLS ticket key, so
+  // tickets survive a restart.
   `
   ALTER TABLE blobs ADD COLUMN dot_transparent INTEGER;
+
+  CREATE TABLE tls_ticket_key (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    key        BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  );
   `,
 ];
 

@@ -4,6 +4,7 @@
 // better-sqlite3 is synchronous; the async methods do all their work before they first yield,
 // so a resolved promise means the transaction has committed (durably: synchronous=FULL).
 import type Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { blobIdOf } from '../blob.js';
 import { ChangeFeedHub } from '../feed.js';
 import { checkLockKey, LocalLocks } from '../local-locks.js';
@@ -16,6 +17,7 @@ import type { MimePart } from '../../wire/mime/types.js';
 import { isDotTransparent } from '../../wire/pop3/dot-stuffing.js';
 import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
+import { checkMaxAge, TICKET_KEY_BYTES } from '../ticket-key.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
 import {
   applyFlagOperation, checkBlobId, checkFlagOperation, checkId, checkInternalDate, checkModseq,
@@ -425,6 +427,23 @@ export class SqliteMailStore implements MailStore {
       { data: Buffer; dot_transparent: number | null } | undefined;
     if (!row) throw new StoreError('NOT_FOUND', `There is no message with content ${blobId}.`);
     return { raw: row.data, dotTransparent: row.dot_transparent === null ? isDotTransparent(row.data) : row.dot_transparent === 1 };
+  }
+
+  async ticketKey(maxAgeMs: number): Promise<Buffer> {
+    checkMaxAge(maxAgeMs);
+    const current = () => this.#sql('SELECT key, created_at FROM tls_ticket_key WHERE id = 1').get() as
+      { key: Buffer; created_at: number } | undefined;
+    const fresh = (row: { created_at: number } | undefined) => row !== undefined && Date.now() - row.created_at < maxAgeMs;
+    const seen = current();
+    if (fresh(seen)) return seen!.key;
+    // Checked again under the write lock: another process may have just made one.
+    return this.#write(() => {
+      const row = current();
+      if (fresh(row)) return row!.key;
+      const key = randomBytes(TICKET_KEY_BYTES);
+      this.#sql('INSERT OR REPLACE INTO tls_ticket_key (id, key, created_at) VALUES (1, ?, ?)').run(key, Date.now());
+      return key;
+    });
   }
 
   async storeFlags(mailboxId: MailboxId, uids: number[], op: FlagOperation, flags: Flag[],
