@@ -14,6 +14,7 @@ import { resolveSet } from './message-set.js';
 import type { SelectedMailbox } from './selected.js';
 import type { ImapSession } from './session.js';
 import { mimeTrees } from './message-cache.js';
+import { blobOfEmailId } from './object-id.js';
 
 const TEXT_FIELDS: Record<string, TextField> = { BCC: 'bcc', BODY: 'body', CC: 'cc', FROM: 'from', SUBJECT: 'subject', TEXT: 'text', TO: 'to' };
 
@@ -30,7 +31,7 @@ export interface SearchResult {
 function needsRecords(key: SearchKey): boolean {
   let needs = false;
   walk(key, (k) => {
-    if (k.op === 'DATE' || k.op === 'SIZE' || k.op === 'MODSEQ' || k.op === 'AGE' || k.op === 'HEADER') needs = true;
+    if (k.op === 'DATE' || k.op === 'SIZE' || k.op === 'MODSEQ' || k.op === 'AGE' || k.op === 'HEADER' || k.op === 'OBJECTID') needs = true;
   });
   return needs;
 }
@@ -170,6 +171,8 @@ function matches(r: MessageRecord, key: SearchKey, p: Prepared, mb: SelectedMail
       const age = (p.now - r.internalDate.getTime()) / 1000;
       return key.cmp === 'OLDER' ? age >= key.seconds : age <= key.seconds;
     }
+    // THREADID is always NIL here, so no message has one.
+    case 'OBJECTID': return key.kind === 'EMAILID' && blobOfEmailId(key.id) === r.blobId;
   }
 }
 

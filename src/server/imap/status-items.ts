@@ -1,9 +1,10 @@
 // STATUS data items (RFC 9051 §6.3.11, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE, RFC 7889
-// APPENDLIMIT) for a mailbox, shared by STATUS and LIST-STATUS (RFC 5819).
+// APPENDLIMIT, RFC 8474 MAILBOXID) for a mailbox, shared by STATUS and LIST-STATUS (RFC 5819).
 import type { Mailbox } from '../../store/types.js';
 import type { StatusItem } from '../../wire/imap/command.js';
 import { astring, toBytes } from '../../wire/imap/response.js';
 import { encodeWireName } from './mailbox-names.js';
+import { mailboxObjectId } from './object-id.js';
 import type { ImapSession } from './session.js';
 
 export async function statusLine(s: ImapSession, clientName: string, mailbox: Mailbox, items: readonly StatusItem[]): Promise<string> {
@@ -23,6 +24,7 @@ export async function statusLine(s: ImapSession, clientName: string, mailbox: Ma
       case 'SIZE': parts.push(`SIZE ${mailbox.totalSize}`); break;
       case 'HIGHESTMODSEQ': parts.push(`HIGHESTMODSEQ ${mailbox.highestModseq}`); break;
       case 'APPENDLIMIT': parts.push(`APPENDLIMIT ${s.appendLimit()}`); break;
+      case 'MAILBOXID': parts.push(`MAILBOXID (${mailboxObjectId(mailbox)})`); break;
       // \Recent belongs to the session that selected the mailbox first (RFC 3501 §2.3.2).
       case 'RECENT': parts.push(`RECENT ${selectedHere ? selectedHere.recent.size : 0}`); break;
     }

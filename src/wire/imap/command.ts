@@ -7,7 +7,7 @@ import type { SequenceSet } from './sequence-set.js';
 
 export type StatusItem =
   | 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'DELETED' | 'SIZE'
-  | 'HIGHESTMODSEQ' | 'APPENDLIMIT';
+  | 'HIGHESTMODSEQ' | 'APPENDLIMIT' | 'MAILBOXID';
 
 export type SortKey = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
 export interface SortCriterion {

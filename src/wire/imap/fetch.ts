@@ -1,4 +1,5 @@
-// FETCH data items (RFC 9051 §6.4.5, RFC 3501 §6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ):
+// FETCH data items (RFC 9051 §6.4.5, RFC 3501 §6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ,
+// RFC 8474 EMAILID/THREADID):
 // grammar and the response labels servers echo back ("BODY[HEADER.FIELDS (FROM)]<0>").
 import { ArgReader, ImapSyntaxError } from './reader.js';
 
@@ -21,7 +22,7 @@ export interface Partial {
 
 export type SimpleFetchName =
   | 'ENVELOPE' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'UID' | 'BODYSTRUCTURE' | 'BODY'
-  | 'MODSEQ' | 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT';
+  | 'MODSEQ' | 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT' | 'EMAILID' | 'THREADID';
 
 export type FetchAtt =
   | { kind: 'simple'; name: SimpleFetchName }
@@ -29,7 +30,7 @@ export type FetchAtt =
   | { kind: 'binary'; peek: boolean; part: number[]; partial: Partial | null }
   | { kind: 'binary.size'; part: number[] };
 
-const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'UID', 'BODYSTRUCTURE', 'BODY', 'MODSEQ', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+const SIMPLE = new Set<string>(['ENVELOPE', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'UID', 'BODYSTRUCTURE', 'BODY', 'MODSEQ', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'EMAILID', 'THREADID']);
 
 const MACROS: Record<string, SimpleFetchName[]> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],

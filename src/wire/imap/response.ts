@@ -13,7 +13,7 @@ export type ResponseCode =
   | 'INUSE' | 'LIMIT' | 'MODIFIED' | 'NOMODSEQ' | 'NONEXISTENT' | 'NOPERM' | 'OVERQUOTA'
   | 'PARSE' | 'PERMANENTFLAGS' | 'PRIVACYREQUIRED' | 'READ-ONLY' | 'READ-WRITE' | 'SERVERBUG'
   | 'TOOBIG' | 'TRYCREATE' | 'UIDNEXT' | 'UIDNOTSTICKY' | 'UIDVALIDITY' | 'UNAVAILABLE'
-  | 'UNKNOWN-CTE' | 'UNSEEN' | 'USEATTR';
+  | 'UNKNOWN-CTE' | 'UNSEEN' | 'USEATTR' | 'MAILBOXID';
 
 /** "[CODE args]" or "" — args already formatted. */
 export function codeText(code: ResponseCode | null | undefined, args?: string): string {

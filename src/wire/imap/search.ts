@@ -1,4 +1,5 @@
-// SEARCH keys (RFC 9051 §6.4.4, RFC 3501 §6.4.4) with MODSEQ (RFC 7162 §3.1.5), WITHIN's
+// SEARCH keys (RFC 9051 §6.4.4, RFC 3501 §6.4.4) with MODSEQ (RFC 7162 §3.1.5), EMAILID and
+// THREADID (RFC 8474 §6), WITHIN's
 // OLDER/YOUNGER (RFC 5032) and "$" (RFC 5182), parsed into a tree. Nesting is bounded so
 // "((((…" or "NOT NOT NOT …" cannot exhaust the stack.
 import { ArgReader, ImapSyntaxError } from './reader.js';
@@ -21,7 +22,9 @@ export type SearchKey =
   | { op: 'SEQ'; set: SequenceSet }
   | { op: 'UID'; set: SequenceSet }
   | { op: 'MODSEQ'; modseq: number }
-  | { op: 'AGE'; cmp: 'OLDER' | 'YOUNGER'; seconds: number };
+  | { op: 'AGE'; cmp: 'OLDER' | 'YOUNGER'; seconds: number }
+  /** RFC 8474 §6: messages with this EMAILID or THREADID. */
+  | { op: 'OBJECTID'; kind: 'EMAILID' | 'THREADID'; id: string };
 
 export type SearchReturn = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
 
@@ -126,6 +129,14 @@ export function readSearchKey(r: ArgReader, depth: number): SearchKey {
     case 'YOUNGER':
       r.sp();
       return { op: 'AGE', cmp: word, seconds: r.nzNumber() };
+    case 'EMAILID':
+    case 'THREADID': {
+      r.sp();
+      const id = r.atom();
+      // objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §7)
+      if (!/^[A-Za-z0-9_-]{1,255}$/.test(id)) throw new ImapSyntaxError(`Invalid object id ${id}.`);
+      return { op: 'OBJECTID', kind: word, id };
+    }
     default:
       throw new ImapSyntaxError(`Unknown search key ${word}.`);
   }

@@ -1,7 +1,9 @@
-// RFC 9051 §6.3.4 CREATE, with RFC 6154 §3 CREATE-SPECIAL-USE ("USE (\Drafts)").
+// RFC 9051 §6.3.4 CREATE, with RFC 6154 §3 CREATE-SPECIAL-USE ("USE (\Drafts)") and the new
+// mailbox's RFC 8474 MAILBOXID in the tagged OK.
 import type { SpecialUse } from '../../../store/types.js';
 import { ImapError } from '../errors.js';
 import { canonicalName, checkNewName, decodeWireName } from '../mailbox-names.js';
+import { mailboxObjectId } from '../object-id.js';
 import { defineCommand } from '../spec.js';
 
 const USES = new Map<string, SpecialUse>(['\\Drafts', '\\Sent', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged'].map((u) => [u.toLowerCase(), u as SpecialUse]));
@@ -22,7 +24,7 @@ export default defineCommand({
     if (resolved.storeName === 'INBOX' && (await access.store.getMailbox(resolved.account.id, 'INBOX'))) {
       throw new ImapError('NO', 'Mailbox already exists.', 'ALREADYEXISTS');
     }
-    await access.store.createMailbox(resolved.account.id, resolved.storeName, use);
-    s.ok(tag, 'Create completed.');
+    const created = await access.store.createMailbox(resolved.account.id, resolved.storeName, use);
+    s.ok(tag, 'Create completed.', 'MAILBOXID', `(${mailboxObjectId(created)})`);
   },
 });

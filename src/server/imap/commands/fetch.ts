@@ -13,6 +13,7 @@ import { formatNumberSet, resolveRanges } from '../../../wire/imap/sequence-set.
 import { bodyStructureChunks, envelopeChunks } from '../../../wire/imap/structure.js';
 import type { MimePart } from '../../../wire/mime/types.js';
 import { ImapError } from '../errors.js';
+import { emailObjectId } from '../object-id.js';
 import { resolveSet } from '../message-set.js';
 import { defineCommand } from '../spec.js';
 import type { ImapSession } from '../session.js';
@@ -144,6 +145,8 @@ function fetchItem(s: ImapSession, a: FetchAtt, r: MessageRecord, raw: Buffer | 
       case 'INTERNALDATE': return [`INTERNALDATE "${formatDateTime(r.internalDate)}"`];
       case 'RFC822.SIZE': return [`RFC822.SIZE ${r.size}`];
       case 'MODSEQ': return [`MODSEQ (${r.modseq})`];
+      case 'EMAILID': return [`EMAILID (${emailObjectId(r.blobId)})`];
+      case 'THREADID': return ['THREADID NIL'];
       case 'ENVELOPE': return ['ENVELOPE ', ...envelopeChunks(tree!, utf8)];
       case 'BODY': return ['BODY ', ...bodyStructureChunks(tree!, false, utf8)];
       case 'BODYSTRUCTURE': return ['BODYSTRUCTURE ', ...bodyStructureChunks(tree!, true, utf8)];
@@ -187,7 +190,7 @@ function headerOf(raw: Buffer): Buffer {
 export default defineCommand({
   name: 'FETCH',
   states: ['selected'],
-  capabilities: () => ['BINARY'],
+  capabilities: () => ['BINARY', 'OBJECTID'],
   holdsExpunges: (cmd) => !cmd.uid,
   handle: runFetch,
 });

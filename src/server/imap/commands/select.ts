@@ -4,6 +4,7 @@ import type { ImapCommand } from '../../../wire/imap/command.js';
 import { formatNumberSet, resolveRanges, type SequenceSet } from '../../../wire/imap/sequence-set.js';
 import { ImapError, NoSuchMailbox } from '../errors.js';
 import { decodeWireName } from '../mailbox-names.js';
+import { mailboxObjectId } from '../object-id.js';
 import { SelectedMailbox } from '../selected.js';
 import { defineCommand, type ImapCommandSpec } from '../spec.js';
 import type { ImapSession } from '../session.js';
@@ -38,6 +39,7 @@ export async function selectMailbox(s: ImapSession, cmd: SelectCommand, tag: str
   s.untagged('OK', 'UIDs valid', 'UIDVALIDITY', String(mailbox.uidValidity));
   s.untagged('OK', 'Predicted next UID', 'UIDNEXT', String(mailbox.uidNext));
   s.untagged('OK', 'Highest', 'HIGHESTMODSEQ', String(mb.highestModseq));
+  s.untagged('OK', 'Ok', 'MAILBOXID', `(${mailboxObjectId(mailbox)})`);
   s.enterSelected(mb);
   if (cmd.qresync && cmd.qresync.uidValidity === mailbox.uidValidity) {
     await resync(s, mb, cmd.qresync.modseq, cmd.qresync.knownUids);
