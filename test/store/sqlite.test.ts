@@ -73,7 +73,7 @@ describe('SQLite store', () => {
       await assert.rejects(openSqliteStore(dir), /newer postern.*upgrade postern/);
     }));
 
-  test('a file from before dot-transparency (schema 4) is migrated and its blobs are checked on read', () =>
+  test('a file of schema 4 is migrated: its blobs are checked for dot-transparency on read, a ticket key is made', () =>
     withDir(async (dir) => {
       const inbox = await inboxIn(dir);
       const texts = ['Subject: a\r\n\r\nclean\r\n', 'Subject: b\r\n\r\n.dot\r\n', 'Subject: c\r\n\r\nbare\n'];
@@ -81,7 +81,7 @@ describe('SQLite store', () => {
       for (const t of texts) await store.append(inbox, { raw: Buffer.from(t) });
       await store.close();
       const raw = new Database(join(dir, 'postern.sqlite'));
-      raw.exec('ALTER TABLE blobs DROP COLUMN dot_transparent');
+      raw.exec('ALTER TABLE blobs DROP COLUMN dot_transparent; DROP TABLE tls_ticket_key');
       raw.pragma('user_version = 4');
       raw.close();
       store = await openSqliteStore(dir);
@@ -90,6 +90,7 @@ describe('SQLite store', () => {
         const got = [];
         for (const m of await store.listMessages(inbox)) got.push((await store.readContent(m.blobId)).dotTransparent);
         assert.deepEqual(got, [true, false, false]);
+        assert.equal((await store.ticketKey(60_000)).length, 48);
       } finally {
         await store.close();
       }
