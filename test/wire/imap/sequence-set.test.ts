@@ -26,7 +26,7 @@ describe('sequence sets', () => {
     const uids = [3, 10, 4000000000];
     const started = Date.now();
     assert.deepEqual(selectSorted(uids, resolveRanges(set, 4000000000)), [0, 1, 2]);
-    assert.ok(Date.now() - started < 50);
+    assert.ok(Date.now() - started < 1000); // enumerating 4e9 numbers would take minutes
   });
 
   test('100,000 single-number ranges resolve fast', () => {
