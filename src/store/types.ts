@@ -192,6 +192,8 @@ export interface MailStore {
   append(mailboxId: MailboxId, input: AppendInput): Promise<AppendResult>;
   /** Delivers one message into several mailboxes in a single transaction. */
   appendMany(targets: MailboxId[], input: AppendInput): Promise<AppendResult[]>;
+  /** Appends several messages to one mailbox, all or none, with ascending UIDs (MULTIAPPEND). */
+  appendBatch(mailboxId: MailboxId, inputs: AppendInput[]): Promise<AppendResult[]>;
   /** All messages of a mailbox in ascending UID order. */
   listMessages(mailboxId: MailboxId): Promise<MessageRecord[]>;
   getMessage(mailboxId: MailboxId, uid: number): Promise<MessageRecord | null>;

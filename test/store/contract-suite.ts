@@ -520,6 +520,37 @@ export function storeContract(backend: Backend): void {
       assert.deepEqual(await store.listMessages(inbox), []);
     });
 
+    it('appendBatch stores several messages with ascending UIDs in one transaction, or none', async ({ store, backing }) => {
+      const { account: a, inbox } = await userWithInbox(store, 'batch');
+      const first = message('batch one');
+      const second = message('batch two');
+      const when = new Date('2024-05-06T07:08:09Z');
+      const results = await store.appendBatch(inbox, [
+        { raw: first, flags: ['\\Seen'] },
+        { raw: second, internalDate: when },
+        { raw: first },
+      ]);
+      assert.deepEqual(results.map((r) => r.uid), [1, 2, 3]);
+      assert.ok(results[0]!.modseq < results[1]!.modseq && results[1]!.modseq < results[2]!.modseq);
+      const records = await store.listMessages(inbox);
+      assert.deepEqual(records.map((r) => [r.uid, r.flags, r.size]), [[1, ['\\Seen'], first.length], [2, [], second.length], [3, [], first.length]]);
+      assert.equal(records[1]!.internalDate.getTime(), when.getTime());
+      assert.equal(records[0]!.blobId, records[2]!.blobId, 'the same bytes share one blob');
+      await store.expunge(inbox, [1]);
+      assert.deepEqual(await store.readBlob(sha256(first)), first, 'still used by UID 3');
+      assert.deepEqual((await store.readContent(sha256(second))).raw, second);
+      assert.deepEqual(await store.appendBatch(inbox, []), []);
+      const broken = await store.createMailbox(a.id, 'Broken');
+      await backing.failInsertsInto(broken.id);
+      const third = message('batch three');
+      await assert.rejects(store.appendBatch(broken.id, [{ raw: third }, { raw: message('batch four') }]), /injected fault/);
+      await assert.rejects(store.readBlob(sha256(third)), rejectsWith('NOT_FOUND'));
+      assert.equal((await store.getMailboxById(broken.id))!.uidNext, 1);
+      await assert.rejects(store.appendBatch(inbox, [{ raw: message('ok') }, { raw: message('bad'), flags: ['\\Recent'] }]), rejectsWith('INVALID'));
+      await assert.rejects(store.appendBatch(inbox + 100, [{ raw: message('nowhere') }]), rejectsWith('NOT_FOUND'));
+      assert.deepEqual((await store.listMessages(inbox)).map((r) => r.uid), [2, 3], 'the refused batches wrote nothing');
+    });
+
     it('UIDs are never reused, not even after the newest message is expunged', async (ctx) => {
       const { inbox } = await userWithInbox(ctx.store, 'dina');
       await ctx.store.append(inbox, { raw: message() });

@@ -33,6 +33,7 @@ export type ImapSettings = PosternConfig['imap'];
 
 /** Literals in commands other than APPEND (a LOGIN password, a SEARCH string). */
 const MAX_SMALL_LITERAL = 256 * 1024;
+const MULTIAPPEND_FACTOR = 2;
 /** Output is gathered and written in pieces of about this size (fewer TLS records). */
 const OUT_CHUNK = 64 * 1024;
 /** A refused non-synchronizing literal is skipped in pieces of this size, never buffered whole. */
@@ -49,6 +50,8 @@ export class ImapSession {
   /** True while a command that may not see EXPUNGE responses runs. */
   private holdExpunges = false;
   private readonly decoder: ImapCommandDecoder;
+  /** Literal octets accepted so far for the command being read (MULTIAPPEND cap). */
+  private literalBytes = 0;
   private badCommands = 0;
   private out: Chunk[] = [];
   private outBytes = 0;
@@ -261,14 +264,20 @@ export class ImapSession {
   private async onLiteral(a: LiteralAnnouncement): Promise<boolean> {
     const appendData = a.name === 'APPEND' && this.authenticated;
     const limit = !this.authenticated ? this.ctx.limits().maxPreAuthLineLength : appendData ? this.appendLimit() : MAX_SMALL_LITERAL;
-    if (a.size <= limit) {
+    // A MULTIAPPEND is held whole until it is stored all or none: each message may reach
+    // APPENDLIMIT, the command twice that.
+    if (a.index === 0) this.literalBytes = 0;
+    const withinCommand = !appendData || this.literalBytes + a.size <= MULTIAPPEND_FACTOR * limit;
+    if (a.size <= limit && withinCommand) {
+      this.literalBytes += a.size;
       if (a.sync) this.continueRequest();
       this.conn.expectBytes(a.size);
       this.decoder.acceptLiteral();
       return true;
     }
     this.log.client(`${a.tag} ${a.name} [literal of ${a.size} bytes refused]`);
-    const text = appendData ? `Message too large (over ${limit} octets).` : 'Literal too large.';
+    const text = !withinCommand ? `Too much in one APPEND (over ${MULTIAPPEND_FACTOR * limit} octets): send fewer messages at a time.`
+      : appendData ? `Message too large (over ${limit} octets).` : 'Literal too large.';
     // RFC 7889 §4: an APPEND over APPENDLIMIT gets NO [TOOBIG]; RFC 7888 §4: a refused
     // non-synchronizing literal gets BAD, and its bytes are read and thrown away.
     this.push(statusLine(a.tag, appendData && a.sync ? 'NO' : 'BAD', text, 'TOOBIG'));

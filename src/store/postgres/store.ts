@@ -391,6 +391,58 @@ export class PostgresMailStore implements MailStore {
     });
   }
 
+  async appendBatch(mailboxId: MailboxId, inputs: AppendInput[]): Promise<AppendResult[]> {
+    checkId(mailboxId, 'The mailbox id');
+    if (!Array.isArray(inputs)) throw new StoreError('INVALID', 'The messages must be a list.');
+    const items = inputs.map((input) => {
+      checkRaw(input.raw);
+      return {
+        raw: input.raw,
+        flags: normalizeFlags(input.flags),
+        internalDate: checkInternalDate(input.internalDate),
+        blobId: blobIdOf(input.raw),
+        entry: null as MessageIndexEntry | null,
+        dotTransparent: null as boolean | null,
+      };
+    });
+    if (items.length === 0) return [];
+    // Parse each new content once, before the transaction, as appendMany does.
+    const known = new Set((await this.#all<{ blob_id: string }>(this.#pool,
+      `SELECT blob_id FROM ${this.#s}.message_meta WHERE blob_id = ANY($1::text[])`, [items.map((i) => i.blobId)])).map((r) => r.blob_id));
+    for (const item of items) {
+      if (known.has(item.blobId)) continue;
+      known.add(item.blobId);
+      item.entry = indexMessage(item.raw);
+      item.dotTransparent = isDotTransparent(item.raw);
+    }
+    return this.#tx(async (db) => {
+      const cursors = await this.#cursors(db, [mailboxId]);
+      const c = cursors.get(mailboxId)!;
+      const out: AppendResult[] = [];
+      const log = emptyBatch();
+      for (const item of items) {
+        await db.query(
+          `INSERT INTO ${this.#s}.blobs (id, size, refcount, data, dot_transparent) VALUES ($1, $2, 1, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET refcount = ${this.#s}.blobs.refcount + 1`,
+          [item.blobId, item.raw.length, item.raw, item.dotTransparent]);
+        if (item.entry) await this.#insertMeta(db, item.blobId, item.entry);
+        const uid = c.uidNext++;
+        const modseq = nextModseq(c);
+        c.count += 1;
+        c.size += item.raw.length;
+        await db.query(
+          `INSERT INTO ${this.#s}.messages (mailbox_id, uid, modseq, flags, internal_date, size, blob_id)
+           VALUES ($1, $2, $3, $4::text[], $5, $6, $7)`,
+          [mailboxId, uid, modseq, item.flags, item.internalDate, item.raw.length, item.blobId]);
+        addChange(log, mailboxId, modseq, 'append', uid, null);
+        out.push({ uid, uidValidity: c.uidValidity, modseq });
+      }
+      await this.#logChanges(db, log);
+      await this.#flush(db, cursors.values());
+      return [out, [...cursors.values()]] as const;
+    });
+  }
+
   async listMessages(mailboxId: MailboxId): Promise<MessageRecord[]> {
     checkId(mailboxId, 'The mailbox id');
     const rows = await this.#all<MessageRow>(this.#pool,

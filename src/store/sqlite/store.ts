@@ -402,6 +402,51 @@ export class SqliteMailStore implements MailStore {
     return results;
   }
 
+  async appendBatch(mailboxId: MailboxId, inputs: AppendInput[]): Promise<AppendResult[]> {
+    checkId(mailboxId, 'The mailbox id');
+    if (!Array.isArray(inputs)) throw new StoreError('INVALID', 'The messages must be a list.');
+    const items = inputs.map((input) => {
+      checkRaw(input.raw);
+      return {
+        raw: input.raw,
+        flags: JSON.stringify(normalizeFlags(input.flags)),
+        internalDate: checkInternalDate(input.internalDate).getTime(),
+        blobId: blobIdOf(input.raw),
+        entry: null as MessageIndexEntry | null,
+        dotTransparent: null as number | null,
+      };
+    });
+    if (items.length === 0) return [];
+    // Parse each new content once, outside the write lock, as appendMany does.
+    const parsed = new Set<string>();
+    for (const item of items) {
+      if (parsed.has(item.blobId) || this.#hasMeta(item.blobId)) continue;
+      parsed.add(item.blobId);
+      item.entry = indexMessage(item.raw);
+      item.dotTransparent = Number(isDotTransparent(item.raw));
+    }
+    let cursor: MailboxCursor | null = null;
+    const { result, committed } = this.#writeGrouped(() => {
+      const c = cursor = this.#cursor(mailboxId);
+      const out: AppendResult[] = [];
+      for (const item of items) {
+        this.#sql(
+          `INSERT INTO blobs (id, size, refcount, data, dot_transparent) VALUES (?, ?, 1, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET refcount = refcount + 1`,
+        ).run(item.blobId, item.raw.length, item.raw, item.dotTransparent);
+        if (item.entry) this.#insertMeta(item.blobId, item.entry);
+        const uid = this.#insertMessage(c, { flags: item.flags, internal_date: item.internalDate, size: item.raw.length, blob_id: item.blobId });
+        out.push({ uid, uidValidity: c.uidValidity, modseq: c.modseq });
+      }
+      this.#flush(c);
+      return out;
+    });
+    await committed;
+    this.#announce([cursor!]);
+    if (parsed.size > 0) this.#scheduleIndex();
+    return result;
+  }
+
   async listMessages(mailboxId: MailboxId): Promise<MessageRecord[]> {
     checkId(mailboxId, 'The mailbox id');
     if (!this.#mailboxRow(mailboxId)) throw new StoreError('NOT_FOUND', `There is no mailbox ${mailboxId}.`);

@@ -2,7 +2,7 @@
 // grammar of RFC 9051 §9 (with RFC 3501's IMAP4rev1 forms) and the extensions postern speaks.
 // Pure: a RawCommand in, a typed ImapCommand or the reason for a BAD out.
 import type { RawCommand } from './command-decoder.js';
-import type { ImapCommand, ListReturn, QresyncParams, SortCriterion, SortKey, StatusItem } from './command.js';
+import type { AppendMessage, ImapCommand, ListReturn, QresyncParams, SortCriterion, SortKey, StatusItem } from './command.js';
 import { readFetchItems } from './fetch.js';
 import { ArgReader, ImapSyntaxError } from './reader.js';
 import { readSearchKeys, readSearchReturn } from './search.js';
@@ -208,33 +208,13 @@ const PARSERS: Record<string, Parser> = {
   APPEND(r) {
     r.sp();
     const mailbox = r.astring();
-    r.sp();
-    let flags: string[] = [];
-    let date: Date | null = null;
-    if (r.peek() === 0x28) {
-      flags = flagList(r);
+    // RFC 3502: append = "APPEND" SP mailbox 1*append-message
+    const messages: AppendMessage[] = [];
+    do {
       r.sp();
-    }
-    if (r.peek() === 0x22) {
-      // date-time is a quoted string; a literal message never starts with a quote.
-      const text = r.string();
-      date = parseDateTime(text);
-      if (!date) throw new ImapSyntaxError(`Invalid date-time "${text}".`);
-      r.sp();
-    }
-    let utf8 = false;
-    const c = r.peek();
-    if (c !== 0x7b && c !== 0x7e) {
-      // RFC 6855 §4: "UTF8" SP "(" literal8 ")"
-      if (r.keyword() !== 'UTF8') throw new ImapSyntaxError('Expected the message as a literal.');
-      r.sp();
-      r.expect('(');
-      utf8 = true;
-    }
-    const { data, binary } = r.literal();
-    if (utf8) r.expect(')');
-    if (!r.atEnd()) throw new ImapSyntaxError('Only one message per APPEND (no MULTIAPPEND).');
-    return { name: 'APPEND', mailbox, flags, date, message: data, binary };
+      messages.push(appendMessage(r));
+    } while (!r.atEnd());
+    return { name: 'APPEND', mailbox, messages };
   },
 
   EXPUNGE(r) {
@@ -392,6 +372,35 @@ const PARSERS: Record<string, Parser> = {
     return { name: 'COMPRESS', mechanism };
   },
 };
+
+/** append-message = [flag-list SP] [date-time SP] (literal / "UTF8" SP "(" literal8 ")") */
+function appendMessage(r: ArgReader): AppendMessage {
+  let flags: string[] = [];
+  let date: Date | null = null;
+  if (r.peek() === 0x28) {
+    flags = flagList(r);
+    r.sp();
+  }
+  if (r.peek() === 0x22) {
+    // date-time is a quoted string; a literal message never starts with a quote.
+    const text = r.string();
+    date = parseDateTime(text);
+    if (!date) throw new ImapSyntaxError(`Invalid date-time "${text}".`);
+    r.sp();
+  }
+  let utf8 = false;
+  const c = r.peek();
+  if (c !== 0x7b && c !== 0x7e) {
+    // RFC 6855 §4: "UTF8" SP "(" literal8 ")"
+    if (r.keyword() !== 'UTF8') throw new ImapSyntaxError('Expected the message as a literal.');
+    r.sp();
+    r.expect('(');
+    utf8 = true;
+  }
+  const { data, binary } = r.literal();
+  if (utf8) r.expect(')');
+  return { flags, date, message: data, binary };
+}
 
 function selectLike(r: ArgReader, name: 'SELECT' | 'EXAMINE'): ImapCommand {
   r.sp();

@@ -9,6 +9,14 @@ export type StatusItem =
   | 'MESSAGES' | 'RECENT' | 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN' | 'DELETED' | 'SIZE'
   | 'HIGHESTMODSEQ' | 'APPENDLIMIT' | 'MAILBOXID';
 
+export interface AppendMessage {
+  flags: string[];
+  date: Date | null;
+  message: Buffer;
+  /** Sent as literal8 (RFC 3516): may hold NUL. */
+  binary: boolean;
+}
+
 export type SortKey = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
 export interface SortCriterion {
   key: SortKey;
@@ -59,7 +67,8 @@ export type ImapCommand =
   | { name: 'LSUB'; reference: string; pattern: string }
   | { name: 'NAMESPACE' }
   | { name: 'STATUS'; mailbox: string; items: StatusItem[] }
-  | { name: 'APPEND'; mailbox: string; flags: string[]; date: Date | null; message: Buffer; binary: boolean }
+  /** One message, or several (RFC 3502 MULTIAPPEND: stored all or none). */
+  | { name: 'APPEND'; mailbox: string; messages: AppendMessage[] }
   | { name: 'IDLE' }
   | { name: 'CHECK' }
   | { name: 'CLOSE' }

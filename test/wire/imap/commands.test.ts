@@ -97,21 +97,34 @@ describe('IMAP command codec: RFC 9051 / RFC 3501 examples', () => {
     assert.equal(c.name, 'APPEND');
     if (c.name !== 'APPEND') return;
     assert.equal(c.mailbox, 'saved-messages');
-    assert.deepEqual(c.flags, ['\\Seen']);
-    assert.equal(c.message.toString('latin1'), msg);
+    assert.equal(c.messages.length, 1);
+    assert.deepEqual(c.messages[0]!.flags, ['\\Seen']);
+    assert.equal(c.messages[0]!.message.toString('latin1'), msg);
     const d = only('a APPEND INBOX "17-Jul-1996 02:44:25 -0700" {5+}\r\nhello\r\n');
-    assert.equal(d.name === 'APPEND' && d.date!.toISOString(), '1996-07-17T09:44:25.000Z');
+    assert.equal(d.name === 'APPEND' && d.messages[0]!.date!.toISOString(), '1996-07-17T09:44:25.000Z');
     const e = only('a APPEND INBOX " 7-Jul-1996 02:44:25 +0000" {2}\r\nhi\r\n');
-    assert.equal(e.name === 'APPEND' && e.date!.toISOString(), '1996-07-07T02:44:25.000Z');
+    assert.equal(e.name === 'APPEND' && e.messages[0]!.date!.toISOString(), '1996-07-07T02:44:25.000Z');
+  });
+
+  test('MULTIAPPEND: several messages, each with its own flags and date (RFC 3502 §6.3.11)', () => {
+    const c = only('A003 APPEND saved-messages (\\Seen) {3+}\r\none {3+}\r\ntwo (\\Draft) "17-Jul-1996 02:44:25 -0700" UTF8 (~{5+}\r\nthree)\r\n');
+    assert.ok(c.name === 'APPEND');
+    assert.deepEqual(c.messages.map((m) => [m.flags, m.date?.toISOString() ?? null, m.message.toString()]), [
+      [['\\Seen'], null, 'one'],
+      [[], null, 'two'],
+      [['\\Draft'], '1996-07-17T09:44:25.000Z', 'three'],
+    ]);
+    assert.match(bad('a APPEND INBOX {1+}\r\nx junk\r\n'), /literal/i);
+    assert.ok(bad('a APPEND INBOX {1+}\r\nx \r\n'));
   });
 
   test('APPEND of binary data as literal8 and of UTF-8 mail (RFC 3516, RFC 6855 §4)', () => {
     const withNul = Buffer.concat([Buffer.from('a APPEND INBOX ~{3}\r\n'), Buffer.from([0x61, 0x00, 0x62]), Buffer.from('\r\n')]);
     const c = only(withNul);
-    assert.ok(c.name === 'APPEND' && c.binary && c.message.equals(Buffer.from([0x61, 0, 0x62])));
+    assert.ok(c.name === 'APPEND' && c.messages[0]!.binary && c.messages[0]!.message.equals(Buffer.from([0x61, 0, 0x62])));
     const utf8 = Buffer.from('Subject: héllo\r\n\r\n');
     const d = only(Buffer.concat([Buffer.from(`A003 APPEND Drafts UTF8 (~{${utf8.length}}\r\n`), utf8, Buffer.from(')\r\n')]));
-    assert.ok(d.name === 'APPEND' && d.message.equals(utf8));
+    assert.ok(d.name === 'APPEND' && d.messages[0]!.message.equals(utf8));
   });
 
   test('IDLE, CHECK, CLOSE, UNSELECT, EXPUNGE, UID EXPUNGE (RFC 4315 §2.1)', () => {
