@@ -17,6 +17,9 @@ export interface PortFacts {
   unexpected?: string;
   unknownGreeting?: string;
   unknownGreetingInTls?: string;
+  /** A positive greeting came inside implicit TLS, so a later implicitDialogError broke the
+   * capability exchange, not the greeting. */
+  greetingOkInTls?: boolean;
   greetingOk?: boolean;
   starttlsHandshakeError?: { error: unknown; flight: ServerFlight };
   plainDialogError?: unknown;
@@ -274,7 +277,8 @@ export function diagnosePort(r: PortReport, facts: PortFacts, ctx: Pick<ProbeCon
     }
   }
   if (implicit?.kind === 'tls' && (facts.unknownGreetingInTls !== undefined || facts.implicitDialogError)) {
-    if (facts.implicitDialogError && decoderErrorOf(facts.implicitDialogError)) out.push(...dialogDiagnoses(p, 'greeting inside TLS', facts.implicitDialogError));
+    if (facts.implicitDialogError && facts.greetingOkInTls) out.push(...dialogDiagnoses(p, 'capability exchange inside TLS', facts.implicitDialogError));
+    else if (facts.implicitDialogError && decoderErrorOf(facts.implicitDialogError)) out.push(...dialogDiagnoses(p, 'greeting inside TLS', facts.implicitDialogError));
     else out.push(diag('no-greeting-after-tls', 'warning', `No ${proto} greeting inside TLS on port ${p}`, 'The TLS handshake works but the service behind it did not greet as expected.', [facts.unknownGreetingInTls !== undefined ? `received: "${facts.unknownGreetingInTls.slice(0, 100)}"` : explainFailure(facts.implicitDialogError)], 'Check that the TLS front end forwards to the right service.'));
   }
 

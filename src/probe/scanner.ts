@@ -342,6 +342,7 @@ async function runPort(ctx: PortContext, target: ScanTarget, r: PortReport, fact
           protocol = opened.driver.id;
           r.protocol = protocol;
           const greeting = await opened.session.greeting();
+          facts.greetingOkInTls = greeting.ok;
           if (!r.banner) r.banner = greeting.text;
           const caps = await opened.session.capabilities();
           r.afterTls = viewOf(ctx.source, greeting.text, caps);

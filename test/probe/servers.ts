@@ -241,3 +241,227 @@ export async function startImapTlsServerV6(options: ImapTlsOptions): Promise<Tes
   if (!ok) return null;
   return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+/**
+ * Greets, then hangs up when a line from the client holds the word `command` (EHLO, or an
+ * IMAP tag's CAPABILITY), or at once when `command` is '': with an RST (`reset`, plaintext
+ * only) or a FIN (`close`). Other lines (the bytes of a ClientHello) are ignored. With
+ * `tlsCert` it speaks implicit TLS and greets inside it.
+ */
+export function startHangUpServer(greeting: string, command: string, how: 'reset' | 'close', tlsCert?: TestCert): Promise<TestServer> {
+  const onSocket = (socket: net.Socket): void => {
+    const lines = new Lines();
+    const hangUp = (): void => {
+      if (socket.destroyed) return;
+      if (how === 'reset') socket.resetAndDestroy();
+      else socket.end();
+    };
+    socket.on('error', () => undefined);
+    if (greeting) socket.write(greeting);
+    if (!command) return hangUp();
+    socket.on('data', (c: Buffer) =>
+      lines.push(c, (line) => {
+        if (line.toUpperCase().split(' ').includes(command.toUpperCase())) hangUp();
+      }),
+    );
+  };
+  if (!tlsCert) return listen(net.createServer(onSocket));
+  const server = tls.createServer({ cert: tlsCert.cert, key: tlsCert.key }, onSocket);
+  server.on('tlsClientError', () => undefined);
+  return listen(server);
+}
+
+/**
+ * A port whose TCP connects get no answer at all, like one behind a firewall that drops SYNs,
+ * without firewall rules: a listener with a backlog of 1 whose thread never accepts. Its
+ * accept queue is filled with connections of our own, and Linux then drops every further SYN
+ * (no SYN-ACK, no RST). The listener lives in a worker thread blocked in Atomics.wait, so this
+ * process's event loop (which would accept) never sees it; close() wakes it and ends it.
+ */
+export async function startUnansweredPort(): Promise<TestServer> {
+  const { Worker } = await import('node:worker_threads');
+  const wake = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const server = require('node:net').createServer();
+     server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+       parentPort.postMessage(server.address().port);
+       Atomics.wait(workerData, 0, 0);
+       process.exit(0);
+     });`,
+    { eval: true, workerData: wake },
+  );
+  const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const fillers: net.Socket[] = [];
+  const close = async (): Promise<void> => {
+    for (const s of fillers) s.destroy();
+    Atomics.store(wake, 0, 1);
+    Atomics.notify(wake, 0);
+    await exited;
+  };
+  // Fill the accept queue: connect until one connect gets no answer. The verdict waits for a
+  // setImmediate after the timer, so a SYN-ACK that came while this loop was stalled is still
+  // seen (the poll phase runs before the check phase) and never taken for "no answer".
+  for (;;) {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.on('error', () => undefined);
+    fillers.push(s);
+    const answered = await new Promise<boolean>((r) => {
+      s.once('connect', () => r(true));
+      setTimeout(() => setImmediate(() => r(false)), 500);
+    });
+    if (!answered) break;
+    if (fillers.length > 8) {
+      await close();
+      throw new Error('the kernel kept accepting connections for a listener that never accepts');
+    }
+  }
+  return { port, close };
+}
+
+export interface FtpsServerOptions {
+  /** Answer PROT P with 536: data connections could only be unencrypted. */
+  refuseProtP?: boolean;
+  /**
+   * Data connections get a TLS context of their own (other ticket keys), so none can resume
+   * the control connection's session, and the server refuses each with "522 session reuse
+   * required" — vsftpd's require_ssl_reuse behind processes that do not share ticket keys.
+   * Otherwise data connections share the control context, resume, and are served.
+   */
+  dataContextOfItsOwn?: boolean;
+}
+
+/**
+ * A small FTPS server (RFC 4217, explicit AUTH TLS): FEAT, AUTH TLS (dropping whatever was
+ * pipelined behind it), USER/PASS (any password, only over TLS), PBSZ, PROT, PASV/EPSV with a
+ * one-shot data listener, LIST, TYPE, NOOP, QUIT.
+ */
+export function startFtpsServer(cert: TestCert, options: FtpsServerOptions = {}): Promise<TestServer> {
+  const controlContext = tls.createSecureContext({ cert: cert.cert, key: cert.key });
+  const dataContext = options.dataContextOfItsOwn ? tls.createSecureContext({ cert: cert.cert, key: cert.key }) : controlContext;
+  const dataServers = new Set<net.Server>();
+  const server = net.createServer((socket) => {
+    const lines = new Lines();
+    let secure: tls.TLSSocket | null = null;
+    let user: string | null = null;
+    let protP = false;
+    let data: Promise<net.Socket | null> | null = null;
+    const write = (s: string): void => {
+      const out = secure ?? socket;
+      if (!out.destroyed) out.write(s);
+    };
+    /** A listener for one data connection; resolves with it, or null after 3 s. */
+    const passive = async (): Promise<number> => {
+      const ds = net.createServer();
+      dataServers.add(ds);
+      const done = (): void => {
+        ds.close();
+        dataServers.delete(ds);
+      };
+      await new Promise<void>((r) => ds.listen(0, '127.0.0.1', () => r()));
+      data = new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          done();
+          resolve(null);
+        }, 3000);
+        ds.once('connection', (d: net.Socket) => {
+          clearTimeout(timer);
+          d.on('error', () => undefined);
+          done();
+          resolve(d);
+        });
+      });
+      return (ds.address() as net.AddressInfo).port;
+    };
+    const list = async (): Promise<void> => {
+      const raw = await (data ?? Promise.resolve(null));
+      data = null;
+      if (!raw) return write('425 Use PASV or EPSV first, and connect.\r\n');
+      let out: net.Socket | tls.TLSSocket = raw;
+      if (protP) {
+        const t = new tls.TLSSocket(raw, { isServer: true, secureContext: dataContext });
+        t.on('error', () => undefined);
+        const ok = await new Promise<boolean>((r) => {
+          t.once('secure', () => r(true));
+          t.once('close', () => r(false));
+        });
+        if (!ok) return write('425 TLS handshake on the data connection failed.\r\n');
+        if (!t.isSessionReused()) {
+          t.destroy();
+          return write('522 SSL connection failed: session reuse required\r\n');
+        }
+        out = t;
+      }
+      write('150 Here comes the directory listing.\r\n');
+      out.end('-rw-r--r--    1 ftp      ftp             0 Jan 01 00:00 empty.txt\r\n', () => write('226 Directory send OK.\r\n'));
+    };
+    const handle = (line: string): void => {
+      const sp = line.indexOf(' ');
+      const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
+      const arg = sp < 0 ? '' : line.slice(sp + 1);
+      switch (verb) {
+        case 'FEAT':
+          return write('211-Features:\r\n AUTH TLS\r\n PBSZ\r\n PROT\r\n EPSV\r\n PASV\r\n211 End\r\n');
+        case 'AUTH':
+          if (secure || arg.toUpperCase() !== 'TLS') return write('504 Unsupported mechanism.\r\n');
+          socket.write('234 Proceeding with negotiation.\r\n');
+          // RFC 4217 §4: nothing pipelined behind AUTH TLS is run (ends the push loop, too).
+          socket.removeAllListeners('data');
+          lines.pending = Buffer.alloc(0);
+          secure = new tls.TLSSocket(socket, { isServer: true, secureContext: controlContext });
+          secure.on('error', () => undefined);
+          secure.on('data', (c: Buffer) => lines.push(c, handle));
+          return;
+        case 'USER':
+          if (!secure) return write('530 Non-anonymous sessions must use encryption.\r\n');
+          user = arg;
+          return write('331 Please specify the password.\r\n');
+        case 'PASS':
+          return write(user === null ? '503 Login with USER first.\r\n' : '230 Login successful.\r\n');
+        case 'PBSZ':
+          return write(secure ? '200 PBSZ set to 0.\r\n' : '503 PBSZ needs a TLS session.\r\n');
+        case 'PROT':
+          if (arg.toUpperCase() === 'C') {
+            protP = false;
+            return write('200 PROT now Clear.\r\n');
+          }
+          if (arg.toUpperCase() !== 'P' || options.refuseProtP) return write('536 Requested PROT level not supported by mechanism.\r\n');
+          protP = true;
+          return write('200 PROT now Private.\r\n');
+        case 'PASV':
+        case 'EPSV':
+          void passive().then((port) =>
+            write(verb === 'PASV' ? `227 Entering Passive Mode (127,0,0,1,${port >> 8},${port & 255}).\r\n` : `229 Entering Extended Passive Mode (|||${port}|).\r\n`),
+          );
+          return;
+        case 'LIST':
+        case 'NLST':
+          void list();
+          return;
+        case 'TYPE':
+          return write('200 Switching to Binary mode.\r\n');
+        case 'NOOP':
+          return write('200 NOOP ok.\r\n');
+        case 'QUIT':
+          write('221 Goodbye.\r\n');
+          (secure ?? socket).end();
+          return;
+        default:
+          return write('500 Unknown command.\r\n');
+      }
+    };
+    socket.write('220 fake FTPS ready\r\n');
+    socket.on('data', (c: Buffer) => lines.push(c, handle));
+  });
+  return listen(server).then((s) => ({
+    port: s.port,
+    close: async () => {
+      for (const ds of dataServers) ds.close();
+      await s.close();
+    },
+  }));
+}
