@@ -55,7 +55,7 @@ export function outcomesOf(pending: QueueRecipient[], attempt: { result: RelayRe
       index: r.index,
       state: e.permanent ? 'failed' : 'pending',
       lastResult: e.reply ? describeReply(e.reply) : e.message,
-      status: e.reply ? statusOf(e.reply) : e.permanent ? '5.3.0' : '4.4.1',
+      status: e.reply ? statusOf(e.reply) : e.status ?? (e.permanent ? '5.3.0' : '4.4.1'),
       remoteMta: e.reply ? remoteMta : null,
     }));
   }

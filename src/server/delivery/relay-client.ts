@@ -3,10 +3,12 @@
 // (never a silent fallback to plaintext), or plaintext — with optional AUTH, and transactions
 // sent over it one after another. Built on client/tls.ts (pull-mode reads under deadlines,
 // STARTTLS that drops pre-handshake bytes) and the shared SMTP reply decoder.
+import { isAscii } from 'node:buffer';
 import { ClientConnection, type TlsClientOptions } from '../../client/tls.js';
 import { SmtpReplyDecoder, ehloKeywords, replyText, type SmtpReply } from '../../wire/smtp/reply.js';
 import { mailCommand, rcptCommand, type MailOptions, type RcptOptions } from '../../wire/smtp/client-command.js';
 import { dotStuff, normalizeLineEndings } from '../../wire/smtp/data.js';
+import { downgradeTo7bit, DowngradeError } from '../../wire/mime/downgrade.js';
 import { createClientExchange, pickMechanism } from '../../wire/sasl/client.js';
 import type { RelaySecurity } from '../../config/schema.js';
 
@@ -27,7 +29,8 @@ export interface SmarthostOptions {
 
 /** Why a connection or a command failed; `permanent` failures bounce, others are retried. */
 export class RelayError extends Error {
-  constructor(message: string, readonly permanent: boolean, readonly reply: SmtpReply | null = null) {
+  /** status: the RFC 3463 code to report when no reply carries one. */
+  constructor(message: string, readonly permanent: boolean, readonly reply: SmtpReply | null = null, readonly status: string | null = null) {
     super(message);
     this.name = 'RelayError';
   }
@@ -127,7 +130,20 @@ export class SmarthostConnection {
     if (binary && !(chunking && this.features.has('BINARYMIME'))) {
       throw new RelayError(`${this.options.host} cannot take a BINARYMIME message (no CHUNKING/BINARYMIME), and postern does not convert it`, true);
     }
-    const payload = binary ? message : normalizeLineEndings(message, true);
+    if (env.mail.smtputf8 && !this.features.has('SMTPUTF8')) {
+      // RFC 6531 §3.4: no downgrade of internationalized addresses or headers; return it.
+      throw new RelayError(`${this.options.host} does not offer SMTPUTF8, which this message needs`, true, null, '5.6.7');
+    }
+    let payload = binary ? message : normalizeLineEndings(message, true);
+    if (!binary && !this.features.has('8BITMIME') && !isAscii(payload)) {
+      // RFC 6152 §3: convert to 7 bits, or return the message if that cannot be done.
+      try {
+        payload = downgradeTo7bit(payload);
+      } catch (err) {
+        if (!(err instanceof DowngradeError)) throw err;
+        throw new RelayError(`${this.options.host} takes only 7-bit mail, and ${err.message}`, true, null, '5.6.3');
+      }
+    }
     const mail = mailCommand(env.from, { ...env.mail, size: payload.length }, this.features);
     const rcpts = env.recipients.map((r) => rcptCommand(r.address, r, this.features));
     const replies: SmtpReply[] = [];

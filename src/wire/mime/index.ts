@@ -15,6 +15,7 @@ export { parseParameterized, type ParsedParameterized } from './params.js';
 export { decodeWords } from './encoded-words.js';
 export { decodeBytes, decodeUtf8OrLatin, resolveCharset, encodeText } from './charset.js';
 export { decodeBase64, decodeQuotedPrintable, decodeTransferEncoding, encodeBase64Lines, encodeQuotedPrintable } from './transfer-encoding.js';
+export { downgradeTo7bit, DowngradeError } from './downgrade.js';
 export { parseAddressList, flattenAddresses, type Address, type MailboxAddress, type GroupAddress } from './address.js';
 export { parseMailDate, formatMailDate } from './date.js';
 export {

@@ -10,6 +10,8 @@ import { SmtpClient, mail } from '../smtp/client.js';
 import { eventually, inbox } from '../smtp/helpers.js';
 import { FakeSmarthost } from './fake-smarthost.js';
 import type { QueueEntry } from '../../../src/store/queue-types.js';
+import { isAscii } from 'node:buffer';
+import { parseMessage } from '../../../src/wire/mime/message.js';
 
 const ALICE = 'alice@example.test';
 const DAVE = 'dave@remote.test';
@@ -178,6 +180,54 @@ describe('relay outcomes with a scripted smarthost', () => {
     } finally {
       await a.stop();
       await fake.stop();
+    }
+  });
+
+  test('8-bit mail to a smarthost without 8BITMIME is converted to 7 bits; with 8BITMIME it goes as it is (RFC 6152)', async () => {
+    const seven = await FakeSmarthost.start({ extensions: ['PIPELINING'] });
+    const eight = await FakeSmarthost.start();
+    const a = await sender({ host: '127.0.0.1', port: seven.port, security: 'none' });
+    const b = await sender({ host: '127.0.0.1', port: eight.port, security: 'none' });
+    try {
+      const body = 'Grüße aus Köln\r\n.dot line\r\n';
+      await submit(a, ['x@remote.test'], 'seven bits', { body, mailParams: 'BODY=8BITMIME' });
+      await submit(b, ['x@remote.test'], 'eight bits', { body, mailParams: 'BODY=8BITMIME' });
+      await eventually(() => seven.transactions.length === 1 && eight.transactions.length === 1, 8000);
+      const converted = seven.transactions[0]!;
+      assert.ok(isAscii(converted.data), converted.data.toString('latin1'));
+      assert.doesNotMatch(converted.mailParams, /BODY=/);
+      assert.match(converted.data.toString('latin1'), /MIME-Version: 1\.0\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+      assert.equal(parseMessage(converted.data).text, 'Grüße aus Köln\n.dot line\n');
+      const passed = eight.transactions[0]!;
+      assert.match(passed.mailParams, /BODY=8BITMIME/);
+      assert.ok(passed.data.toString('utf8').endsWith(body), 'unchanged where 8BITMIME is offered');
+      assert.equal((await inbox(a, ALICE)).length, 0, 'no bounce');
+    } finally {
+      await a.stop();
+      await b.stop();
+      await seven.stop();
+      await eight.stop();
+    }
+  });
+
+  test('what cannot reach the smarthost as it must is returned: 8-bit headers without 8BITMIME (5.6.3), SMTPUTF8 without SMTPUTF8 (5.6.7)', async () => {
+    const fake = await FakeSmarthost.start({ extensions: ['PIPELINING', '8BITMIME'] });
+    const seven = await FakeSmarthost.start({ extensions: ['PIPELINING'] });
+    const a = await sender({ host: '127.0.0.1', port: fake.port, security: 'none' });
+    const b = await sender({ host: '127.0.0.1', port: seven.port, security: 'none' });
+    try {
+      await submit(a, ['x@remote.test'], 'needs utf8', { mailParams: 'SMTPUTF8' });
+      await submit(b, ['x@remote.test'], 'Grüße im Betreff', { mailParams: 'BODY=8BITMIME' });
+      await eventually(async () => (await inbox(a, ALICE)).length === 1 && (await inbox(b, ALICE)).length === 1, 8000, 'both bounces');
+      assert.equal(fake.transactions.length + seven.transactions.length, 0, 'nothing was sent');
+      assert.match((await inbox(a, ALICE))[0]!.toString(), /Action: failed\r\nStatus: 5\.6\.7\r\n[\s\S]*does not offer SMTPUTF8/);
+      assert.match((await inbox(b, ALICE))[0]!.toString(), /Action: failed\r\nStatus: 5\.6\.3\r\n[\s\S]*takes only 7-bit mail, and a header holds 8-bit text/);
+      await eventually(async () => (await queued(a)).length === 0 && (await queued(b)).length === 0, 5000);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await fake.stop();
+      await seven.stop();
     }
   });
 
