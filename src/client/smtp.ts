@@ -7,14 +7,16 @@
 //   await smtp.quit();
 //
 // send() checks what it can before DATA: the size against SIZE, 8-bit content against
-// 8BITMIME, non-ASCII addresses against SMTPUTF8 — so a refusal is a sentence before any bytes
-// are spent, not a 552 after ten megabytes.
+// 8BITMIME (converting 8-bit bodies to 7 bits for a server without it), non-ASCII addresses
+// against SMTPUTF8 — so a refusal is a sentence before any bytes are spent, not a 552 after
+// ten megabytes.
 import os from 'node:os';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { SmtpReplyDecoder, ehloKeywords, replyText, type SmtpReply } from '../wire/smtp/reply.js';
 import { DataEncoder, encodeXtext, envelopeAddressProblem, needsSmtpUtf8, scanMessage } from '../wire/smtp/client-data.js';
 import { MailBuilder } from '../wire/mime/builder.js';
+import { downgradeTo7bit, DowngradeError } from '../wire/mime/downgrade.js';
 import { scanHeaderBlock } from '../wire/mime/header-block.js';
 import { flattenAddresses, parseAddressList } from '../wire/mime/address.js';
 import { MailClientError, type MailClientErrorDetails } from './errors.js';
@@ -273,6 +275,19 @@ export class SmtpClient {
     }
     const warnings: string[] = [];
     const where = this.t.where();
+
+    // RFC 6152 §3, done by the sender (as MailKit prepares a message for a 7-bit server): 8-bit
+    // bodies become quoted-printable or base64 when the server offers no 8BITMIME.
+    if (p.buffer && p.scan?.eightBit && !this.caps.has('8BITMIME') && !this.caps.has('SMTPUTF8')) {
+      try {
+        const converted = downgradeTo7bit(p.buffer);
+        p = { ...p, buffer: converted, scan: { ...scanMessage(converted), eightBitHeader: false } };
+        warnings.push(`${where} does not offer 8BITMIME: the 8-bit parts were sent as quoted-printable or base64`);
+      } catch (err) {
+        if (!(err instanceof DowngradeError)) throw err;
+        throw new MailClientError('extension-unsupported', `the message has 8-bit content and ${where} offers neither 8BITMIME nor SMTPUTF8, and it cannot be converted to 7 bits (${err.message}); nothing was sent`, this.t.details());
+      }
+    }
 
     // SIZE (RFC 1870 §4): refuse before sending anything.
     const size = p.scan?.size ?? options.size;

@@ -325,11 +325,17 @@ describe('SMTP client against scripted servers', () => {
     await smtp.quit();
   });
 
-  test('8-bit content to a server without 8BITMIME is refused before anything is sent', async () => {
-    const f = await fake(esmtp({ ehlo: ['PIPELINING'] }));
+  test('8-bit bodies to a server without 8BITMIME are converted to 7 bits; an 8-bit header is refused before anything is sent', async () => {
+    const got: string[] = [];
+    const f = await fake(esmtp({ ehlo: ['PIPELINING'], got }));
     const smtp = await SmtpClient.connect({ host: '127.0.0.1', port: f.port, security: 'none' });
-    await assert.rejects(smtp.send('From: a@example.test\r\nTo: b@example.test\r\n\r\nCaf\xc3\xa9\r\n'), isCode('extension-unsupported', /offers neither 8BITMIME nor SMTPUTF8/));
-    assert.ok(!f.sessions[0]!.lines.some((l) => l.startsWith('MAIL')));
+    const r = await smtp.send('From: a@example.test\r\nTo: b@example.test\r\nSubject: menu\r\n\r\nCafé crème\r\n');
+    assert.match(r.warnings.join('\n'), /does not offer 8BITMIME: the 8-bit parts were sent as quoted-printable or base64/);
+    assert.ok(/^[\x00-\x7f]*$/.test(got[0]!), got[0]);
+    assert.match(got[0]!, /Content-Transfer-Encoding: quoted-printable\nMIME-Version: 1\.0\nContent-Type: text\/plain; charset=utf-8\n\nCaf=C3=A9 cr=C3=A8me\n$/);
+    assert.ok(!f.sessions[0]!.lines.some((l) => / BODY=/.test(l)), 'no BODY=8BITMIME to a server without it');
+    await assert.rejects(smtp.send('From: a@example.test\r\nTo: b@example.test\r\nSubject: Café\r\n\r\nx\r\n'), isCode('extension-unsupported', /cannot be converted to 7 bits \(a header holds 8-bit text/));
+    assert.equal(f.sessions[0]!.lines.filter((l) => l.startsWith('MAIL')).length, 1, 'the refused message sent nothing');
     await smtp.quit();
   });
 
