@@ -133,6 +133,12 @@ export const relaySchema = z.object({
   retry: z.array(duration).min(1).default([60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 4 * 3_600_000]),
   /** A message not delivered within this time is bounced (RFC 5321 §4.5.4.1: 4-5 days). */
   expiry: duration.default(5 * 86_400_000),
+  /**
+   * Still not delivered after this long: the sender is told once, per recipient, that it is
+   * delayed and still being retried (RFC 3464 "delayed"; Exchange's DelayNotificationTimeout,
+   * 4 hours). Only for recipients whose NOTIFY includes DELAY or is absent; 0 turns it off.
+   */
+  delayNotification: duration.default(4 * 3_600_000),
   /** Parallel connections to the smarthost. */
   concurrency: z.number().int().min(1).max(64).default(4),
   connectTimeout: duration.default(30_000),

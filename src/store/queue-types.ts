@@ -36,6 +36,8 @@ export interface QueueRecipient extends QueueRecipientInput {
   remoteMta: string | null;
   /** A success DSN was asked for and the smarthost will not send it (RFC 3461 "relayed"). */
   relayed: boolean;
+  /** The sender was told once that delivery to this recipient is delayed (RFC 3464 "delayed"). */
+  delayNotified: boolean;
 }
 
 export interface NewQueuedMessage {
@@ -100,6 +102,8 @@ export interface QueueStore {
    * and releases the lease. Recipients not named keep their state.
    */
   recordAttempt(id: QueueId, outcomes: RecipientOutcome[], nextAttemptAt: Date, lastError: string | null): Promise<void>;
+  /** Notes that the sender was told of the delay for these recipients (by index). */
+  markDelayNotified(id: QueueId, indexes: number[]): Promise<void>;
   /** Gives a claimed entry back without counting an attempt (shutdown). */
   release(id: QueueId): Promise<void>;
   /** Deletes an entry (done, or removed by the admin). Resolves false when there was none. */

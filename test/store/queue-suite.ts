@@ -149,6 +149,16 @@ export function queueContract(backend: QueueBackend): void {
       await assert.rejects(q.recordAttempt('0000000000000000', [], next, null), isQueueError('NOT_FOUND'));
     });
 
+    it('markDelayNotified marks the named recipients only; recordAttempt leaves the mark alone', async (q) => {
+      const id = await q.enqueue(newMessage());
+      const before = (await q.get(id))!;
+      assert.ok(before.recipients.length >= 2);
+      assert.deepEqual(before.recipients.map((r) => r.delayNotified), before.recipients.map(() => false));
+      await q.markDelayNotified(id, [1]);
+      await q.recordAttempt(id, [{ index: 1, state: 'pending', lastResult: '451 later', status: '4.3.0', remoteMta: null }], new Date(), null);
+      assert.deepEqual((await q.get(id))!.recipients.map((r) => r.delayNotified), before.recipients.map((_, i) => i === 1));
+    });
+
     it('flush makes everything (or one entry) due now; nextDue reports the earliest attempt', async (q) => {
       assert.equal(await q.nextDue(), null);
       const a = await q.enqueue(newMessage({ notBefore: new Date(Date.now() + 3_600_000) }));

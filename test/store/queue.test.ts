@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openSqliteQueue, QUEUE_SCHEMA_VERSION } from '../../src/store/sqlite/queue.js';
-import { openPostgresQueue } from '../../src/store/postgres/queue.js';
+import { openPostgresQueue, QUEUE_SCHEMA_VERSION as QUEUE_SCHEMA_VERSION_PG } from '../../src/store/postgres/queue.js';
 import { openSqliteStore, SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/index.js';
 import { openPostgresStore, POSTGRES_SCHEMA_VERSION } from '../../src/store/postgres/index.js';
 import { queueContract, newMessage, type QueueBackend } from './queue-suite.js';
@@ -56,6 +56,29 @@ test('SQLite: the queue shares the mail store\'s file, versioned by its own meta
   }
 });
 
+test('SQLite: a queue write while the mail store\'s group commit holds the lock waits for it, in the same process', async () => {
+  // The mail store keeps its write transaction open until the next turn of the event loop; a
+  // queue write that waited for the lock synchronously would keep that turn from coming.
+  const dir = tempDir('postern-queue-');
+  try {
+    const store = await openSqliteStore(dir.path);
+    const queue = await openSqliteQueue(dir.path);
+    const account = await store.createAccount(newAccount('lock'));
+    const inbox = await store.createMailbox(account.id, 'INBOX');
+    const id = await queue.enqueue(newMessage());
+    const started = Date.now();
+    const appended = store.append(inbox.id, { raw: Buffer.from('Subject: held\r\n\r\nx\r\n') });
+    const [claimed] = await Promise.all([queue.claimDue(new Date(), 5, 60_000), appended]);
+    assert.deepEqual(claimed.map((e) => e.id), [id]);
+    await queue.recordAttempt(id, [], new Date(), null);
+    assert.ok(Date.now() - started < 3000, 'no busy timeout was waited out');
+    await queue.close();
+    await store.close();
+  } finally {
+    dir.remove();
+  }
+});
+
 test('SQLite: opening the queue first on an empty directory makes the mail schema too', async () => {
   const dir = tempDir('postern-queue-');
   try {
@@ -95,7 +118,7 @@ test('PostgreSQL: the queue has its own version table beside the mail store\'s',
     await store.close();
     await pgAdmin(url, async (c) => {
       assert.equal((await c.query(`SELECT version FROM "${schema}".schema_version`)).rows[0].version, POSTGRES_SCHEMA_VERSION);
-      assert.equal((await c.query(`SELECT version FROM "${schema}".queue_schema_version`)).rows[0].version, 1);
+      assert.equal((await c.query(`SELECT version FROM "${schema}".queue_schema_version`)).rows[0].version, QUEUE_SCHEMA_VERSION_PG);
     });
   } finally {
     await dropSchema(url, schema);

@@ -11,7 +11,7 @@ import type { SmtpReply } from '../../wire/smtp/reply.js';
 import type { ServerContext } from '../common/context.js';
 import type { Outbound } from './outbound.js';
 import { describeReply, RelayError, SmarthostConnection, type RelayResult, type SmarthostOptions } from './relay-client.js';
-import { reportable, sendFinalReport } from './bounce.js';
+import { delayReportable, reportable, sendDelayReport, sendFinalReport, type BounceTarget } from './bounce.js';
 
 /** How often the queue is looked at even without a kick (entries queued by another process). */
 export const POLL_MS = 1000;
@@ -198,30 +198,43 @@ export class QueueRunner {
     this.ctx.logger.info({ id: entry.id, outcomes: outcomes.map((o) => `${o.state}:${o.status}`), lastError }, 'queue: delivery attempt');
     if (stillPending) {
       await this.queue.recordAttempt(entry.id, outcomes, nextAttempt(relay.retry, entry.attempts, now), lastError);
+      await this.noticeDelay(withOutcomes(entry, outcomes), relay, message, now);
       return;
     }
-    const finished: QueueEntry = {
-      ...entry,
-      recipients: entry.recipients.map((r) => {
-        const o = outcomes.find((x) => x.index === r.index);
-        return o ? { ...r, state: o.state, lastResult: o.lastResult, status: o.status, remoteMta: o.remoteMta, relayed: o.relayed ?? false } : r;
-      }),
-    };
+    const finished = withOutcomes(entry, outcomes);
     // With a report to send, record the outcomes first: a crash before the report leaves
     // "nothing pending", so the next claim only reports and removes — it never resends.
     if (reportable(finished).length) await this.queue.recordAttempt(entry.id, outcomes, now, lastError);
     await this.finish(finished, message);
   }
 
-  /** Reports (if due) and removes a finished entry. */
-  private async finish(entry: QueueEntry, original?: Buffer): Promise<void> {
-    const msg = original ?? (await this.queue.readMessage(entry.id));
-    const where = await sendFinalReport({
+  /**
+   * Once a message has waited relay.delayNotification, tells the sender (once per recipient)
+   * that it is delayed and until when it will be retried.
+   */
+  private async noticeDelay(entry: QueueEntry, relay: RelaySettings, message: Buffer, now: Date): Promise<void> {
+    if (relay.delayNotification <= 0 || now.getTime() - entry.createdAt.getTime() < relay.delayNotification) return;
+    const due = delayReportable(entry);
+    if (due.length === 0) return;
+    // Marked first: a crash in between loses one notice rather than sending it twice.
+    await this.queue.markDelayNotified(entry.id, due.map((r) => r.index));
+    const where = await sendDelayReport(this.reportTarget(), entry, due, message, new Date(entry.createdAt.getTime() + relay.expiry), now);
+    if (where) this.ctx.logger.info({ id: entry.id, to: entry.sender, where }, 'queue: delay notice sent');
+  }
+
+  private reportTarget(): BounceTarget {
+    return {
       store: this.ctx.store,
       outbound: this.outbound,
       hostname: this.ctx.hostname,
       canRelay: this.ctx.config().relay !== undefined,
-    }, entry, msg);
+    };
+  }
+
+  /** Reports (if due) and removes a finished entry. */
+  private async finish(entry: QueueEntry, original?: Buffer): Promise<void> {
+    const msg = original ?? (await this.queue.readMessage(entry.id));
+    const where = await sendFinalReport(this.reportTarget(), entry, msg);
     if (where) this.ctx.logger.info({ id: entry.id, to: entry.sender, where }, 'queue: delivery report sent');
     await this.queue.remove(entry.id);
   }
@@ -249,6 +262,17 @@ export class QueueRunner {
       return false;
     });
   }
+}
+
+/** The entry as it stands after an attempt's outcomes. */
+function withOutcomes(entry: QueueEntry, outcomes: RecipientOutcome[]): QueueEntry {
+  return {
+    ...entry,
+    recipients: entry.recipients.map((r) => {
+      const o = outcomes.find((x) => x.index === r.index);
+      return o ? { ...r, state: o.state, lastResult: o.lastResult, status: o.status, remoteMta: o.remoteMta, relayed: o.relayed ?? false } : r;
+    }),
+  };
 }
 
 function connectionKey(o: SmarthostOptions): string {

@@ -47,6 +47,10 @@ const QUEUE_MIGRATIONS: ReadonlyArray<(s: string) => string> = [
     PRIMARY KEY (message_id, idx)
   );
   `,
+  // 1 → 2: delay notices (RFC 3464 "delayed") are sent once per recipient.
+  (s) => `
+  ALTER TABLE ${s}.queue_recipients ADD COLUMN delay_notified boolean NOT NULL DEFAULT false;
+  `,
 ];
 
 export const QUEUE_SCHEMA_VERSION = QUEUE_MIGRATIONS.length;
@@ -79,6 +83,7 @@ interface RecipientRow {
   status: string | null;
   remote_mta: string | null;
   relayed: boolean;
+  delay_notified: boolean;
 }
 
 const MESSAGE_COLUMNS = 'id, sender, body, smtputf8, ret, envid, submitted_by, size, created_at, attempts, next_attempt_at, lease_until, last_error';
@@ -148,6 +153,11 @@ export class PostgresQueueStore implements QueueStore {
       [qid, outcomes.map((o) => o.index), outcomes.map((o) => o.state), outcomes.map((o) => o.lastResult), outcomes.map((o) => o.status),
         outcomes.map((o) => o.remoteMta), outcomes.map((o) => o.relayed ?? false)]);
     });
+  }
+
+  async markDelayNotified(id: QueueId, indexes: number[]): Promise<void> {
+    await this.#pool.query(`UPDATE ${this.#s}.queue_recipients SET delay_notified = true WHERE message_id = $1 AND idx = ANY($2::int[])`,
+      [checkQueueId(id), indexes]);
   }
 
   async release(id: QueueId): Promise<void> {
@@ -249,6 +259,7 @@ function toRecipient(r: RecipientRow): QueueRecipient {
     status: r.status,
     remoteMta: r.remote_mta,
     relayed: r.relayed,
+    delayNotified: r.delay_notified,
   };
 }
 

@@ -5,12 +5,19 @@
 // Group commit: enqueue() calls made in the same turn of the event loop (many SMTP sessions
 // finishing DATA at once) are written in one IMMEDIATE transaction, so they share one WAL sync;
 // each promise still resolves only after that commit (synchronous=FULL), never before.
+//
+// Waiting for the write lock is asynchronous. The MailStore's group commit holds the file's
+// write lock until the next turn of the event loop; a synchronous busy wait here would stop that
+// turn from coming — a deadlock that ends in SQLITE_BUSY after the whole busy timeout. So this
+// connection waits at most LOCK_POLL_MS inside SQLite, then yields and tries again.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate as migrateMailSchema } from './schema.js';
 import { BUSY_TIMEOUT_MS, DEFAULT_SQLITE_FILE } from './index.js';
+
+const LOCK_POLL_MS = 10;
 import {
   checkNewQueuedMessage, checkQueueId, decodeNotify, encodeNotify, newQueueId, QueueError,
   type NewQueuedMessage, type QueueEntry, type QueueId, type QueueRecipient, type QueueStore, type RecipientOutcome,
@@ -53,6 +60,10 @@ const QUEUE_MIGRATIONS: ReadonlyArray<string> = [
     PRIMARY KEY (message_id, idx)
   ) WITHOUT ROWID;
   `,
+  // 1 → 2: delay notices (RFC 3464 "delayed") are sent once per recipient.
+  `
+  ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const QUEUE_SCHEMA_VERSION = QUEUE_MIGRATIONS.length;
@@ -85,6 +96,7 @@ interface RecipientRow {
   status: string | null;
   remote_mta: string | null;
   relayed: number;
+  delay_notified: number;
 }
 
 const MESSAGE_COLUMNS = 'id, sender, body, smtputf8, ret, envid, submitted_by, size, created_at, attempts, next_attempt_at, lease_until, last_error';
@@ -134,28 +146,41 @@ export class SqliteQueueStore implements QueueStore {
       this.#pending.push({ id: input.id === undefined ? newQueueId(randomBytes) : checkQueueId(input.id), input, resolve: resolvePromise, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        setImmediate(() => this.#flushEnqueues());
+        setImmediate(() => void this.#flushEnqueues());
       }
     });
   }
 
-  #flushEnqueues(): void {
+  async #flushEnqueues(): Promise<void> {
     this.#flushScheduled = false;
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
     try {
-      this.#db.transaction(() => { for (const p of batch) this.#insert(p.id, p.input); }).immediate();
+      await this.#write(() => { for (const p of batch) this.#insert(p.id, p.input); });
       for (const p of batch) p.resolve(p.id);
     } catch {
       // One bad entry must not fail the others: write them one by one.
       for (const p of batch) {
         try {
-          this.#db.transaction(() => this.#insert(p.id, p.input)).immediate();
+          await this.#write(() => this.#insert(p.id, p.input));
           p.resolve(p.id);
         } catch (err) {
           p.reject(err);
         }
+      }
+    }
+  }
+
+  /** One IMMEDIATE transaction, waiting for the write lock without blocking the event loop. */
+  async #write<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        return this.#db.transaction(fn).immediate();
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
       }
     }
   }
@@ -173,7 +198,7 @@ export class SqliteQueueStore implements QueueStore {
 
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<QueueEntry[]> {
     const t = now.getTime();
-    const rows = this.#db.transaction(() => {
+    const rows = await this.#write(() => {
       const due = this.#sql(`SELECT ${MESSAGE_COLUMNS} FROM queue_messages
         WHERE next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
         ORDER BY next_attempt_at, created_at, rowid LIMIT ?`).all(t, t, limit) as MessageRow[];
@@ -183,7 +208,7 @@ export class SqliteQueueStore implements QueueStore {
         r.lease_until = t + leaseMs;
       }
       return due;
-    }).immediate();
+    });
     return rows.map((r) => this.#entry(r));
   }
 
@@ -194,23 +219,32 @@ export class SqliteQueueStore implements QueueStore {
 
   async recordAttempt(id: QueueId, outcomes: RecipientOutcome[], nextAttemptAt: Date, lastError: string | null): Promise<void> {
     const qid = checkQueueId(id);
-    this.#db.transaction(() => {
+    await this.#write(() => {
       const info = this.#sql(`UPDATE queue_messages SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL, last_error = ?
         WHERE id = ?`).run(nextAttemptAt.getTime(), lastError, qid);
       if (info.changes === 0) throw new QueueError('NOT_FOUND', `No queued message ${qid}.`);
       const upd = this.#sql(`UPDATE queue_recipients SET state = ?, last_result = ?, status = ?, remote_mta = ?, relayed = ?
         WHERE message_id = ? AND idx = ?`);
       for (const o of outcomes) upd.run(o.state, o.lastResult, o.status, o.remoteMta, +(o.relayed ?? false), qid, o.index);
-    }).immediate();
+    });
+  }
+
+  async markDelayNotified(id: QueueId, indexes: number[]): Promise<void> {
+    const qid = checkQueueId(id);
+    await this.#write(() => {
+      const upd = this.#sql('UPDATE queue_recipients SET delay_notified = 1 WHERE message_id = ? AND idx = ?');
+      for (const i of indexes) upd.run(qid, i);
+    });
   }
 
   async release(id: QueueId): Promise<void> {
-    this.#sql('UPDATE queue_messages SET lease_until = NULL WHERE id = ?').run(checkQueueId(id));
+    const qid = checkQueueId(id);
+    await this.#write(() => this.#sql('UPDATE queue_messages SET lease_until = NULL WHERE id = ?').run(qid));
   }
 
   async remove(id: QueueId): Promise<boolean> {
     const qid = checkQueueId(id);
-    return this.#db.transaction(() => this.#sql('DELETE FROM queue_messages WHERE id = ?').run(qid).changes > 0).immediate();
+    return this.#write(() => this.#sql('DELETE FROM queue_messages WHERE id = ?').run(qid).changes > 0);
   }
 
   async get(id: QueueId): Promise<QueueEntry | null> {
@@ -226,9 +260,10 @@ export class SqliteQueueStore implements QueueStore {
   async flush(id?: QueueId): Promise<number> {
     const now = Date.now();
     if (id !== undefined) {
-      return this.#sql('UPDATE queue_messages SET next_attempt_at = MIN(next_attempt_at, ?) WHERE id = ?').run(now, checkQueueId(id)).changes;
+      const qid = checkQueueId(id);
+      return this.#write(() => this.#sql('UPDATE queue_messages SET next_attempt_at = MIN(next_attempt_at, ?) WHERE id = ?').run(now, qid).changes);
     }
-    return this.#sql('UPDATE queue_messages SET next_attempt_at = MIN(next_attempt_at, ?)').run(now).changes;
+    return this.#write(() => this.#sql('UPDATE queue_messages SET next_attempt_at = MIN(next_attempt_at, ?)').run(now).changes);
   }
 
   async nextDue(): Promise<Date | null> {
@@ -239,7 +274,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   async recoverLeases(): Promise<number> {
-    return this.#sql('UPDATE queue_messages SET lease_until = NULL WHERE lease_until IS NOT NULL').run().changes;
+    return this.#write(() => this.#sql('UPDATE queue_messages SET lease_until = NULL WHERE lease_until IS NOT NULL').run().changes);
   }
 
   async close(): Promise<void> {
@@ -287,6 +322,7 @@ function toRecipient(r: RecipientRow): QueueRecipient {
     status: r.status,
     remoteMta: r.remote_mta,
     relayed: r.relayed === 1,
+    delayNotified: r.delay_notified === 1,
   };
 }
 
@@ -305,6 +341,8 @@ export async function openSqliteQueue(dataDir: string, options: { fileName?: str
     // The queue lives beside the mail tables and uses their meta table: make sure they exist.
     migrateMailSchema(db);
     migrateQueue(db);
+    // From here on, lock waits happen in #write, between turns of the event loop.
+    db.pragma(`busy_timeout = ${LOCK_POLL_MS}`);
   } catch (error) {
     db.close();
     throw error;

@@ -18,6 +18,8 @@ export interface DsnRecipient {
   /** The remote reply ("550 5.1.1 No such user") or our own explanation. */
   diagnostic: string | null;
   lastAttempt: Date | null;
+  /** For "delayed": when we give up (Will-Retry-Until, RFC 3464 §2.3.7). */
+  willRetryUntil?: Date | null;
 }
 
 export interface DsnInput {
@@ -107,6 +109,7 @@ export function buildDsn(input: DsnInput): Buffer {
     if (r.remoteMta) status += field('Remote-MTA', `dns; ${r.remoteMta}`);
     if (r.diagnostic) status += diagnosticField(r.diagnostic);
     if (r.lastAttempt) status += field('Last-Attempt-Date', formatMailDate(r.lastAttempt));
+    if (r.willRetryUntil) status += field('Will-Retry-Until', formatMailDate(r.willRetryUntil));
   }
 
   const full = input.ret === 'FULL' && input.original.length <= (input.maxReturnSize ?? 10 * 1024 * 1024);

@@ -247,6 +247,29 @@ describe('relay outcomes with a scripted smarthost', () => {
     }
   });
 
+  test('still undelivered after relay.delayNotification: the sender is told once that it is delayed, unless NOTIFY leaves DELAY out', async () => {
+    let tries = 0;
+    const fake = await FakeSmarthost.start({ rcpt: (r) => (r.startsWith('slow') && ++tries <= 6 ? '451 4.3.0 mailbox busy' : '250 2.1.5 Ok') });
+    const a = await sender({ host: '127.0.0.1', port: fake.port, security: 'none', delayNotification: '700ms' });
+    try {
+      await submit(a, ['slow@remote.test'], 'slow one');
+      await submit(a, ['slow2@remote.test'], 'quiet one', { rcptParams: 'NOTIFY=FAILURE' });
+      await eventually(() => fake.transactions.length === 2, 15_000, 'both delivered in the end');
+      await eventually(async () => (await queued(a)).length === 0, 5000);
+      const reports = (await inbox(a, ALICE)).map((m) => m.toString());
+      assert.equal(reports.length, 1, reports.join('\n----\n'));
+      const dsn = reports[0]!;
+      assert.match(dsn, /Subject: Delayed Mail \(still being retried\)/);
+      assert.match(dsn, /Final-Recipient: rfc822;slow@remote\.test\r\nAction: delayed\r\nStatus: 4\.3\.0\r\n[\s\S]*Will-Retry-Until: /);
+      assert.match(dsn, /Diagnostic-Code: smtp; 451 4\.3\.0 mailbox busy/);
+      assert.ok(dsn.includes('Subject: slow one'), 'the headers of the message are returned');
+      assert.ok(!dsn.includes('slow2@remote.test'), 'NOTIFY=FAILURE: no delay notice');
+    } finally {
+      await a.stop();
+      await fake.stop();
+    }
+  });
+
   test('still failing temporarily at expiry: bounced with the last temporary status', async () => {
     const fake = await FakeSmarthost.start({ rcpt: () => '452 4.2.2 mailbox full' });
     const a = await sender({ host: '127.0.0.1', port: fake.port, security: 'none', expiry: '1s' });
