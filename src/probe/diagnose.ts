@@ -88,6 +88,10 @@ export function diagnosePort(r: PortReport, facts: PortFacts, ctx: Pick<ProbeCon
   if (r.status !== 'open') {
     if (r.status === 'refused') {
       if (facts.explicit) out.push(diag('port-closed', 'failure', `Nothing listens on port ${p}`, 'Connections are refused (TCP RST): no service is bound to this port on this address.', [r.modeEvidence.plaintext], 'Start the service or bind it to this address and port; check the listener configuration.'));
+    } else if (r.status === 'error') {
+      // The attempt failed here, before any packet could be answered (a --source address this
+      // machine does not have, a local firewall rule, out of file descriptors): not the server.
+      out.push(diag('connect-failed', facts.explicit ? 'failure' : 'info', `The probe could not connect to port ${p} from this machine`, 'The connection attempt failed locally, so nothing is known about the server yet.', [r.modeEvidence.plaintext], `Check this machine's side: the --source address${ctx.source ? ` (${ctx.source})` : ''}, local firewall rules and limits; then probe again.`));
     } else {
       out.push(diag('port-filtered', facts.explicit ? 'failure' : 'info', `Port ${p} does not answer the TCP connect`, 'Connection attempts get no answer at all: a firewall drops them, or the host is unreachable.', [r.modeEvidence.plaintext], 'Open the port in the firewall (host and network), or check routing.'));
     }

@@ -1,5 +1,5 @@
-// Five diagnoses that no other test triggers: dialog-failed, ftps-prot-p-refused,
-// ftps-data-failed, port-filtered and probe-error. Each comes from a real scan of a small
+// Diagnoses that no other test triggers: dialog-failed, ftps-prot-p-refused, ftps-data-failed,
+// port-filtered, connect-failed and probe-error. Each comes from a real scan of a small
 // loopback server that misbehaves on purpose (servers.ts); probe-error, which no server can
 // cause, from a fault injected into the probe itself.
 import { test, describe, before, after } from 'node:test';
@@ -139,6 +139,20 @@ describe('probe: a port that does not answer the TCP connect (port-filtered)', (
     // worth a note. The standard ports cannot be bound here, so the mapping is checked direct.
     const unnamed = diagnosePort(p, { explicit: false, plain: null, implicit: null }, { now: Date.now(), expiryWarningDays: 30, timeoutMs: 1000 });
     assert.deepEqual(unnamed.map((x) => [x.id, x.severity]), [['port-filtered', 'info']]);
+  });
+});
+
+describe('probe: a connect that fails on this machine (connect-failed)', () => {
+  test('a --source address this machine does not have is reported as our side, not as a firewall', async () => {
+    const s = keep(await startGreetingServer('220 fine.example ESMTP\r\n'));
+    const r = await probe({ timeoutMs: 2000, localAddress: '192.0.2.77', ports: [{ port: s.port, protocol: 'smtp' }] });
+    const p = r.ports[0]!;
+    assert.equal(p.status, 'error');
+    assert.deepEqual(ids(p), ['connect-failed']);
+    const d = find(p, 'connect-failed');
+    assert.equal(d.severity, 'failure');
+    assert.match(d.evidence[0]!, /EADDRNOTAVAIL|address not available|cannot assign/i);
+    assert.match(d.fix, /--source address \(192\.0\.2\.77\)/);
   });
 });
 
