@@ -12,6 +12,8 @@ import { startPostfix, type PostfixPeer } from '../peers/postfix.js';
 import { makeGoodCerts, scratchDir } from '../peers/certs.js';
 import { SmtpClient, mail } from '../server/smtp/client.js';
 import { eventually, inbox } from '../server/smtp/helpers.js';
+import { isAscii } from 'node:buffer';
+import { parseMessage } from '../../src/wire/mime/message.js';
 
 const ALICE = 'alice@example.test';
 const DAVE = 'dave@remote.test';
@@ -104,6 +106,51 @@ describe('relay through Postfix', async () => {
       await c.quit();
       await eventually(async () => ((await a.running.context.outbound!.queue.list())[0]?.attempts ?? 0) >= 1, 10_000);
       assert.match((await a.running.context.outbound!.queue.list())[0]!.lastError!, /certificate/i);
+    } finally {
+      await a.stop();
+    }
+  });
+});
+
+describe('relay through a Postfix that does not offer 8BITMIME (RFC 6152 §3)', async () => {
+  let postfix: PostfixPeer | null = null;
+  let skip: string | false = false;
+  let farEnd: TestServer;
+
+  before(async () => {
+    farEnd = await TestServer.start();
+    await farEnd.addUser({ address: DAVE, password: 'pw-dave' });
+    const { leaf } = await makeGoodCerts();
+    const lmtp = `lmtp:inet:127.0.0.1:${farEnd.port('lmtp', 'plain')}`;
+    const started = await startPostfix({
+      cert: leaf,
+      extraMain: `relay_transport = ${lmtp}\ndefault_transport = ${lmtp}\nsmtpd_discard_ehlo_keywords = 8bitmime\n`,
+    });
+    if (started.ok) postfix = started.peer;
+    else skip = started.reason;
+  });
+  after(async () => {
+    await postfix?.stop();
+    await farEnd.stop();
+  });
+
+  test('8-bit text is converted to quoted-printable on the way, and reads the same at the far end', async (t) => {
+    if (skip) return t.skip(skip);
+    const a = await TestServer.start({ config: { relay: { host: '127.0.0.1', port: postfix!.plain, security: 'none', retry: ['300ms'] } } });
+    try {
+      await a.addUser({ address: ALICE, password: 'pw-alice' });
+      const c = await SmtpClient.open(a.port('submission', 'tls'), { tls: true });
+      await c.ehlo();
+      assert.equal((await c.authPlain(ALICE, 'pw-alice')).code, 235);
+      const body = 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n';
+      const text = 'Grüße aus Köln, naïve café.\r\n';
+      assert.equal((await c.sendMail(ALICE, [DAVE], mail(ALICE, DAVE, 'eight bits via postfix', text, body))).code, 250);
+      await c.quit();
+      await eventually(async () => (await inbox(farEnd, DAVE)).some((m) => m.includes('Subject: eight bits via postfix')), 15_000, 'the message at the far end');
+      const m = (await inbox(farEnd, DAVE)).find((x) => x.includes('Subject: eight bits via postfix'))!;
+      assert.ok(isAscii(m), 'only 7-bit octets crossed Postfix');
+      assert.match(m.toString('latin1'), /Content-Transfer-Encoding: quoted-printable\r\n/);
+      assert.equal(parseMessage(m).text, 'Grüße aus Köln, naïve café.\n');
     } finally {
       await a.stop();
     }
