@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { BodyStructure, MessageEnvelope } from '../wire/imap/client-fetch.js';
 import type { ClientOptions } from './options.js';
+import type { SequenceInput } from '../wire/imap/client-command.js';
 
 export type { BodyStructure, MessageEnvelope, EnvelopeAddress, ListEntry, MailboxStatus, Namespaces, NamespaceEntry, CopyUid, SpecialUse } from '../wire/imap/client-fetch.js';
 export type { SearchCriteria, SequenceInput } from '../wire/imap/client-command.js';
@@ -47,6 +48,12 @@ export interface MailboxInfo {
   unseen?: number;
   /** RFC 8474 MAILBOXID. */
   mailboxId?: string;
+  /**
+   * With SelectOptions.qresync and a matching UIDVALIDITY (RFC 7162 §3.2.5): what changed since
+   * the client's modseq — UIDs expunged since (among knownUids, when given) and the messages
+   * whose flags changed, with their new flags and modseq.
+   */
+  resync?: { vanished: number[]; changed: Array<{ uid: number; flags: string[]; modseq?: bigint }> };
 }
 
 export interface SelectOptions extends CallOptions {
@@ -54,6 +61,13 @@ export interface SelectOptions extends CallOptions {
   readOnly?: boolean;
   /** SELECT … (CONDSTORE) when offered, so FETCH returns MODSEQ and HIGHESTMODSEQ is known. */
   condstore?: boolean;
+  /**
+   * QRESYNC (RFC 7162 §3.2.5): what the client knew at its last visit — the mailbox's
+   * UIDVALIDITY and HIGHESTMODSEQ, and optionally the UIDs it holds. The answer is in
+   * MailboxInfo.resync (absent when UIDVALIDITY changed: start over). ENABLE QRESYNC is sent
+   * first when needed; a server without QRESYNC is an 'extension-unsupported' error.
+   */
+  qresync?: { uidValidity: number; modseq: bigint; knownUids?: SequenceInput };
 }
 
 export interface FetchQuery {

@@ -1,5 +1,5 @@
 // IMAP client (RFC 9051 / RFC 3501; STARTTLS; SASL-IR RFC 4959; LITERAL+ RFC 7888; UIDPLUS
-// RFC 4315; CONDSTORE RFC 7162; MOVE RFC 6851; ESEARCH RFC 4731; SPECIAL-USE RFC 6154; IDLE
+// RFC 4315; CONDSTORE/QRESYNC RFC 7162; MOVE RFC 6851; ESEARCH RFC 4731; SPECIAL-USE RFC 6154; IDLE
 // RFC 2177; ENABLE/UTF8=ACCEPT RFC 5161/6855; BINARY RFC 3516).
 //
 //   const imap = await ImapClient.connect({ host: 'imap.example.com' });   // 993, implicit TLS
@@ -468,7 +468,14 @@ export class ImapClient extends EventEmitter {
     this.requireAuth();
     const utf8 = this.utf8;
     const cmd = new CommandBuilder(options.readOnly ? 'EXAMINE' : 'SELECT').mailbox(mailbox, utf8);
-    if (options.condstore && this.caps.has('CONDSTORE')) cmd.text(' (CONDSTORE)');
+    const q = options.qresync;
+    if (q) {
+      if (!this.caps.has('QRESYNC')) throw new MailClientError('extension-unsupported', `${this.t.where()} does not offer QRESYNC (RFC 7162); select without it and compare UIDs and flags yourself`, this.t.details());
+      if (!Number.isSafeInteger(q.uidValidity) || q.uidValidity <= 0 || q.modseq <= 0n) throw new TypeError('qresync needs the uidValidity and a modseq (> 0) of the last visit');
+      // RFC 7162 §3.2.3: QRESYNC must be enabled before it is used.
+      if (!this.enabled.has('QRESYNC')) await this.enableLocked(['QRESYNC'], options);
+      cmd.text(` (QRESYNC (${q.uidValidity} ${q.modseq}${q.knownUids !== undefined ? ` ${formatSequence(q.knownUids)}` : ''}))`);
+    } else if (options.condstore && this.caps.has('CONDSTORE')) cmd.text(' (CONDSTORE)');
     const info: MailboxInfo = {
       path: mailbox.toUpperCase() === 'INBOX' ? 'INBOX' : utf8 ? mailbox : encodeIfNeeded(mailbox),
       name: mailbox,
@@ -483,8 +490,25 @@ export class ImapClient extends EventEmitter {
     this.state = 'selected';
     this.quiet = true;
     let r: Status;
+    const vanished: number[] = [];
+    const changed: Array<{ uid: number; flags: string[]; modseq?: bigint }> = [];
     try {
-      r = await this.execLocked(cmd, options, {});
+      r = await this.execLocked(cmd, options, q ? {
+        // The resync data of RFC 7162 §3.2.5.2: VANISHED (EARLIER), then FETCH UID FLAGS MODSEQ.
+        untagged: (u) => {
+          if (u.kind !== 'data') return false;
+          if (u.name === 'VANISHED') {
+            vanished.push(...parseVanished(u.values).uids);
+            return true;
+          }
+          if (u.name === 'FETCH') {
+            const a = parseFetchAttributes(fetchItems(u.values[0] ?? null));
+            if (a.uid !== undefined) changed.push({ uid: a.uid, flags: a.flags ?? [], ...(a.modseq !== undefined && { modseq: a.modseq }) });
+            return true;
+          }
+          return false;
+        },
+      } : {});
     } finally {
       this.quiet = false;
     }
@@ -493,6 +517,7 @@ export class ImapClient extends EventEmitter {
       this.state = 'authenticated';
       throw this.failure(`${options.readOnly ? 'EXAMINE' : 'SELECT'} ${mailbox}`, r);
     }
+    if (q && info.uidValidity === q.uidValidity) info.resync = { vanished, changed };
     if (r.code?.name === 'READ-ONLY') info.readOnly = true;
     if (r.code?.name === 'READ-WRITE') info.readOnly = false;
     this.selectOptions = { ...(options.readOnly !== undefined && { readOnly: options.readOnly }), ...(options.condstore !== undefined && { condstore: options.condstore }) };

@@ -274,6 +274,42 @@ for (const target of targets) {
       await imap.logout();
     });
 
+    test('QRESYNC: a later SELECT learns what vanished and which flags changed since the last visit', async (t) => {
+      const skip = target.skip();
+      if (skip) return t.skip(skip);
+      const imap = await open(1);
+      if (!imap.has('QRESYNC') || !imap.has('UIDPLUS')) {
+        await imap.logout();
+        return t.skip('no QRESYNC');
+      }
+      const folder = `Resync ${++folderCounter}`;
+      await imap.create(folder);
+      const a = await imap.append(folder, note('resync a'));
+      const b = await imap.append(folder, note('resync b'));
+      const c = await imap.append(folder, note('resync c'));
+      const visit = await imap.select(folder, { condstore: true });
+      const last = { uidValidity: visit.uidValidity, modseq: visit.highestModseq! };
+      await imap.closeMailbox();
+      const other = await open(1);
+      await other.select(folder);
+      await other.addFlags(b.uid!, ['\\Flagged']);
+      await other.addFlags(c.uid!, ['\\Deleted']);
+      await other.expunge(c.uid!);
+      await other.logout();
+      const back = await imap.select(folder, { qresync: { ...last, knownUids: [a.uid!, b.uid!, c.uid!] } });
+      assert.ok(back.resync, 'resync data for a matching UIDVALIDITY');
+      assert.deepEqual(back.resync.vanished, [c.uid]);
+      assert.deepEqual(back.resync.changed.map((m) => m.uid), [b.uid]);
+      assert.ok(back.resync.changed[0]!.flags.includes('\\Flagged'));
+      assert.ok(back.resync.changed[0]!.modseq! > last.modseq);
+      await imap.closeMailbox();
+      const stale = await imap.select(folder, { qresync: { uidValidity: last.uidValidity + 1, modseq: last.modseq } });
+      assert.equal(stale.resync, undefined, 'another UIDVALIDITY: start over');
+      await imap.closeMailbox();
+      await imap.delete(folder);
+      await imap.logout();
+    });
+
     test('a wrong password is refused in words; the log never shows the password', async (t) => {
       const skip = target.skip();
       if (skip) return t.skip(skip);
