@@ -1,6 +1,6 @@
 // The CLI entry (runProbeCommand): exit codes, the text table, --json against the published
 // JSON Schema file, usage errors; and the timing of a full nine-port scan of loopback peers.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,24 +8,21 @@ import { PassThrough } from 'node:stream';
 import { runProbeCommand, ProbeUsageError } from '../../src/probe/cli.js';
 import { ProbeReportSchema, probeReportJsonSchema, type ProbeReport } from '../../src/probe/report.js';
 import { scanHost } from '../../src/probe/scanner.js';
-import { makeGoodCerts, makeLeaf, scratchDir, writeCertFiles, type TestCert } from '../peers/certs.js';
+import { makeLeaf, scratchDir, writeCertFiles, type TestCert } from '../peers/certs.js';
 import { repoRoot } from '../peers/common.js';
 import { startDovecot, type DovecotPeer } from '../peers/dovecot.js';
 import { startPostfix, type PostfixPeer } from '../peers/postfix.js';
 import { startVsftpd, type VsftpdPeer } from '../peers/vsftpd.js';
 import { checkJsonSchema } from './json-schema-check.js';
+import { probeFixtures } from './helpers.js';
 import { startImapTlsServer, startSilentServer, type TestServer } from './servers.js';
 
 let ca: TestCert;
 let leaf: TestCert;
 let caFile: string;
-const stops: Array<() => Promise<void>> = [];
-before(async () => {
-  ({ ca, leaf } = await makeGoodCerts());
+const { stop } = probeFixtures((c) => {
+  ({ ca, leaf } = c);
   caFile = writeCertFiles(scratchDir('probe-cli'), leaf, ca).ca!;
-});
-after(async () => {
-  await Promise.all(stops.map((s) => s()));
 });
 
 const schemaPath = (): string => join(repoRoot(), 'src', 'probe', 'report.schema.json');
@@ -54,7 +51,7 @@ describe('postern probe (CLI entry)', () => {
 
   test('a clean implicit-TLS port: exit 0, --json valid against the schema file', async () => {
     const s: TestServer = await startImapTlsServer({ cert: leaf.cert, key: leaf.key, ALPNCallback: ({ protocols }) => (protocols.includes('imap') ? 'imap' : undefined) });
-    stops.push(s.close);
+    stop(s.close);
     const { code, text } = await run('127.0.0.1', { port: s.port, protocol: 'imap', mode: 'tls', ca: caFile, json: true, timeout: 2 });
     const report = JSON.parse(text) as ProbeReport;
     validate(report);
@@ -65,7 +62,7 @@ describe('postern probe (CLI entry)', () => {
 
   test('the text report has a table row with the verdict and no colour codes off a terminal', async () => {
     const s = await startImapTlsServer({ cert: leaf.cert, key: leaf.key, ALPNProtocols: ['http/1.1'] });
-    stops.push(s.close);
+    stop(s.close);
     const { code, text } = await run('127.0.0.1', { port: s.port, protocol: 'imap', ca: caFile, timeout: 2 });
     assert.equal(code, 2);
     assert.match(text, /^PORT\s+PROTO\s+MODE\s+TLS\s+CERTIFICATE\s+VERDICT$/m);
@@ -78,7 +75,7 @@ describe('postern probe (CLI entry)', () => {
 
   test('on a terminal the verdicts are coloured', async () => {
     const s = await startSilentServer();
-    stops.push(s.close);
+    stop(s.close);
     const saved = process.env.NO_COLOR;
     delete process.env.NO_COLOR;
     try {
@@ -91,7 +88,7 @@ describe('postern probe (CLI entry)', () => {
 
   test('a silent port exits 2 within the timeout', async () => {
     const s = await startSilentServer();
-    stops.push(s.close);
+    stop(s.close);
     const t0 = Date.now();
     const { code } = await run('127.0.0.1', { port: s.port, protocol: 'pop3', timeout: 0.5 });
     assert.equal(code, 2);
@@ -120,7 +117,7 @@ describe('a full nine-port scan of loopback peers', () => {
       startVsftpd({ cert: leaf }).then((r) => (r.ok ? (ftp = r.peer) : (reason = r.reason))),
       startVsftpd({ cert: leaf, implicit: true }).then((r) => (r.ok ? (ftps = r.peer) : (reason = r.reason))),
     ]);
-    for (const p of [dovecot, postfix, ftp, ftps] as Array<{ stop(): Promise<void> } | null>) if (p) stops.push(() => p.stop());
+    for (const p of [dovecot, postfix, ftp, ftps] as Array<{ stop(): Promise<void> } | null>) if (p) stop(() => p.stop());
   });
 
   test('every TLS version tried on nine ports, in under 10 seconds, with the default 5 s timeout', async (t) => {

@@ -2,27 +2,17 @@
 // port-filtered, connect-failed and probe-error. Each comes from a real scan of a small
 // loopback server that misbehaves on purpose (servers.ts); probe-error, which no server can
 // cause, from a fault injected into the probe itself.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeGoodCerts, type TestCert } from '../peers/certs.js';
+import type { TestCert } from '../peers/certs.js';
 import { ClientConnection } from '../../src/client/tls.js';
 import { diagnosePort } from '../../src/probe/diagnose.js';
 import { startFtpsServer, startGreetingServer, startHangUpServer, startUnansweredPort } from './servers.js';
-import { find, ids, probe } from './helpers.js';
+import { find, ids, probe, probeFixtures } from './helpers.js';
 
 let ca: TestCert;
 let leaf: TestCert;
-const stops: Array<() => Promise<void>> = [];
-before(async () => {
-  ({ ca, leaf } = await makeGoodCerts());
-});
-after(async () => {
-  await Promise.all(stops.map((s) => s()));
-});
-const keep = <T extends { close(): Promise<void> }>(s: T): T => {
-  stops.push(() => s.close());
-  return s;
-};
+const { keep } = probeFixtures((c) => ({ ca, leaf } = c));
 // Nothing in these scans waits for a timeout except the port-filtered one, so a generous step
 // timeout costs no time and keeps a loaded machine from turning a reply into a timeout.
 const smtp = (port: number) => ({ ca: ca.cert, timeoutMs: 3000, ports: [{ port, protocol: 'smtp' as const, expectedMode: 'starttls' as const }] });

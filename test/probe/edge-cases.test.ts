@@ -1,8 +1,8 @@
 // The remaining diagnoses, each from a small real server on loopback built to trigger it.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { makeCa, makeGoodCerts, makeLeaf, type TestCert } from '../peers/certs.js';
+import { makeCa, makeLeaf, type TestCert } from '../peers/certs.js';
 import { startSServer } from '../peers/openssl.js';
 import { scanHost } from '../../src/probe/scanner.js';
 import {
@@ -14,21 +14,11 @@ import {
   startStartTlsSmtpServer,
   type TestServer,
 } from './servers.js';
-import { find, ids, probe } from './helpers.js';
+import { find, ids, probe, probeFixtures } from './helpers.js';
 
 let ca: TestCert;
 let leaf: TestCert;
-const stops: Array<() => Promise<void>> = [];
-before(async () => {
-  ({ ca, leaf } = await makeGoodCerts());
-});
-after(async () => {
-  await Promise.all(stops.map((s) => s()));
-});
-const keep = <T extends { close(): Promise<void> }>(s: T): T => {
-  stops.push(() => s.close());
-  return s;
-};
+const { keep, stop } = probeFixtures((c) => ({ ca, leaf } = c));
 const smtp = (port: number) => ({ ca: ca.cert, timeoutMs: 1000, ports: [{ port, protocol: 'smtp' as const, expectedMode: 'starttls' as const }] });
 const imaps = (port: number, extra: object = {}) => ({ ca: ca.cert, ports: [{ port, protocol: 'imap' as const, expectedMode: 'tls' as const }], ...extra });
 
@@ -52,7 +42,7 @@ describe('probe: ports that do not behave like mail servers', () => {
       sock.once('data', () => sock.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    stops.push(() => new Promise((r) => server.close(() => r())));
+    stop(() => new Promise((r) => server.close(() => r())));
     const port = (server.address() as net.AddressInfo).port;
     const d = find((await probe(smtp(port))).ports[0]!, 'unexpected-protocol');
     assert.match(d.evidence.join(' '), /HTTP\/1\.1 400/);
@@ -110,7 +100,7 @@ describe('probe: handshakes and certificates', () => {
   test('a server that offers only anonymous ciphers: the normal handshake fails, the anonymous one works', async (t) => {
     const r = await startSServer({ cert: leaf, args: ['-nocert', '-tls1_2', '-cipher', 'aNULL:@SECLEVEL=0'] });
     if (!r.ok) return t.skip(r.reason);
-    stops.push(r.peer.stop);
+    stop(r.peer.stop);
     const p = (await probe(imaps(r.peer.port, { timeoutMs: 1000 }))).ports[0]!;
     assert.match(find(p, 'tls-handshake-failed').evidence[0]!, /handshake_failure/);
     find(p, 'anonymous-cipher-accepted');
@@ -149,7 +139,7 @@ describe('probe: where the probe runs from', () => {
   test('probing ::1 is probing from the server itself: results may look safer than remote users see', async (t) => {
     const s: TestServer | null = await startImapTlsServerV6({ cert: leaf.cert, key: leaf.key });
     if (!s) return t.skip('no IPv6 loopback here');
-    stops.push(() => s.close());
+    stop(() => s.close());
     const r = await probe({ host: '::1', address: '::1', ca: ca.cert, ports: [{ port: s.port, protocol: 'imap' }] });
     assert.equal(find(r, 'probing-from-server').severity, 'warning');
   });

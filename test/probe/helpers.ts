@@ -1,5 +1,7 @@
 // Helpers for probe tests: run a scan, pick diagnoses, validate the report against its schema.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { makeGoodCerts, type TestCert } from '../peers/certs.js';
 import { scanHost, type ScanOptions } from '../../src/probe/scanner.js';
 import { ProbeReportSchema, type Diagnosis, type PortReport, type ProbeReport } from '../../src/probe/report.js';
 
@@ -20,4 +22,29 @@ export function find(port: PortReport | ProbeReport, id: string): Diagnosis {
   const d = port.diagnoses.find((x) => x.id === id);
   assert.ok(d, `expected diagnosis ${id}; got ${ids(port).join(', ') || 'none'}`);
   return d;
+}
+
+/**
+ * The set-up every probe test file shares: the test CA and leaf, made once before its tests
+ * and handed to `onCerts`, and the servers it starts, closed after them (`keep` a server with
+ * close(), or `stop` any other stop function).
+ */
+export function probeFixtures(onCerts: (certs: { ca: TestCert; leaf: TestCert }) => void): {
+  keep: <T extends { close(): Promise<void> }>(server: T) => T;
+  stop: (fn: () => Promise<void>) => void;
+} {
+  const stops: Array<() => Promise<void>> = [];
+  before(async () => onCerts(await makeGoodCerts()));
+  after(async () => {
+    await Promise.all(stops.map((s) => s()));
+  });
+  return {
+    keep: (server) => {
+      stops.push(() => server.close());
+      return server;
+    },
+    stop: (fn) => {
+      stops.push(fn);
+    },
+  };
 }

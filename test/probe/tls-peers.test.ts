@@ -1,31 +1,25 @@
 // TLS diagnoses from openssl s_server and node:tls servers set up to trigger each one.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeCa, makeGoodCerts, makeLeaf, type TestCert } from '../peers/certs.js';
+import { makeCa, makeLeaf, type TestCert } from '../peers/certs.js';
 import { startSServer, type SServerPeer } from '../peers/openssl.js';
 import { startImapTlsServer, type TestServer } from './servers.js';
-import { find, ids, probe } from './helpers.js';
+import { find, ids, probe, probeFixtures } from './helpers.js';
 
 let ca: TestCert;
 let leaf: TestCert;
-const stops: Array<() => Promise<void>> = [];
-after(async () => {
-  await Promise.all(stops.map((s) => s()));
-});
-before(async () => {
-  ({ ca, leaf } = await makeGoodCerts());
-});
+const { stop } = probeFixtures((c) => ({ ca, leaf } = c));
 
 async function sserver(args: string[], options: { noEms?: boolean; cert?: TestCert } = {}): Promise<SServerPeer | string> {
   const r = await startSServer({ cert: options.cert ?? leaf, args, ...(options.noEms && { noEms: true }) });
   if (!r.ok) return r.reason;
-  stops.push(r.peer.stop);
+  stop(r.peer.stop);
   return r.peer;
 }
 
 async function nodeServer(options: Parameters<typeof startImapTlsServer>[0]): Promise<TestServer> {
   const s = await startImapTlsServer(options);
-  stops.push(s.close);
+  stop(s.close);
   return s;
 }
 

@@ -18,6 +18,7 @@ import { isDotTransparent } from '../../wire/pop3/dot-stuffing.js';
 import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
 import { checkMaxAge, TICKET_KEY_BYTES } from '../ticket-key.js';
+import { checkBatch, indexNew } from '../append-batch.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
 import {
   applyFlagOperation, checkBlobId, checkFlagOperation, checkId, checkInternalDate, checkModseq,
@@ -393,28 +394,11 @@ export class PostgresMailStore implements MailStore {
 
   async appendBatch(mailboxId: MailboxId, inputs: AppendInput[]): Promise<AppendResult[]> {
     checkId(mailboxId, 'The mailbox id');
-    if (!Array.isArray(inputs)) throw new StoreError('INVALID', 'The messages must be a list.');
-    const items = inputs.map((input) => {
-      checkRaw(input.raw);
-      return {
-        raw: input.raw,
-        flags: normalizeFlags(input.flags),
-        internalDate: checkInternalDate(input.internalDate),
-        blobId: blobIdOf(input.raw),
-        entry: null as MessageIndexEntry | null,
-        dotTransparent: null as boolean | null,
-      };
-    });
+    const items = checkBatch(inputs);
     if (items.length === 0) return [];
-    // Parse each new content once, before the transaction, as appendMany does.
     const known = new Set((await this.#all<{ blob_id: string }>(this.#pool,
       `SELECT blob_id FROM ${this.#s}.message_meta WHERE blob_id = ANY($1::text[])`, [items.map((i) => i.blobId)])).map((r) => r.blob_id));
-    for (const item of items) {
-      if (known.has(item.blobId)) continue;
-      known.add(item.blobId);
-      item.entry = indexMessage(item.raw);
-      item.dotTransparent = isDotTransparent(item.raw);
-    }
+    indexNew(items, (blobId) => known.has(blobId));
     return this.#tx(async (db) => {
       const cursors = await this.#cursors(db, [mailboxId]);
       const c = cursors.get(mailboxId)!;

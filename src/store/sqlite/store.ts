@@ -18,6 +18,7 @@ import { isDotTransparent } from '../../wire/pop3/dot-stuffing.js';
 import { checkTextField, indexMessage, textContains, type MessageIndexEntry } from '../message-index.js';
 import { StoreError } from '../types.js';
 import { checkMaxAge, TICKET_KEY_BYTES } from '../ticket-key.js';
+import { checkBatch, indexNew } from '../append-batch.js';
 import { checkUidValidity, nowSeconds } from '../uidvalidity.js';
 import {
   applyFlagOperation, checkBlobId, checkFlagOperation, checkId, checkInternalDate, checkModseq,
@@ -404,27 +405,9 @@ export class SqliteMailStore implements MailStore {
 
   async appendBatch(mailboxId: MailboxId, inputs: AppendInput[]): Promise<AppendResult[]> {
     checkId(mailboxId, 'The mailbox id');
-    if (!Array.isArray(inputs)) throw new StoreError('INVALID', 'The messages must be a list.');
-    const items = inputs.map((input) => {
-      checkRaw(input.raw);
-      return {
-        raw: input.raw,
-        flags: JSON.stringify(normalizeFlags(input.flags)),
-        internalDate: checkInternalDate(input.internalDate).getTime(),
-        blobId: blobIdOf(input.raw),
-        entry: null as MessageIndexEntry | null,
-        dotTransparent: null as number | null,
-      };
-    });
+    const items = checkBatch(inputs);
     if (items.length === 0) return [];
-    // Parse each new content once, outside the write lock, as appendMany does.
-    const parsed = new Set<string>();
-    for (const item of items) {
-      if (parsed.has(item.blobId) || this.#hasMeta(item.blobId)) continue;
-      parsed.add(item.blobId);
-      item.entry = indexMessage(item.raw);
-      item.dotTransparent = Number(isDotTransparent(item.raw));
-    }
+    indexNew(items, (blobId) => this.#hasMeta(blobId));
     let cursor: MailboxCursor | null = null;
     const { result, committed } = this.#writeGrouped(() => {
       const c = cursor = this.#cursor(mailboxId);
@@ -433,9 +416,9 @@ export class SqliteMailStore implements MailStore {
         this.#sql(
           `INSERT INTO blobs (id, size, refcount, data, dot_transparent) VALUES (?, ?, 1, ?, ?)
            ON CONFLICT (id) DO UPDATE SET refcount = refcount + 1`,
-        ).run(item.blobId, item.raw.length, item.raw, item.dotTransparent);
+        ).run(item.blobId, item.raw.length, item.raw, item.dotTransparent === null ? null : Number(item.dotTransparent));
         if (item.entry) this.#insertMeta(item.blobId, item.entry);
-        const uid = this.#insertMessage(c, { flags: item.flags, internal_date: item.internalDate, size: item.raw.length, blob_id: item.blobId });
+        const uid = this.#insertMessage(c, { flags: JSON.stringify(item.flags), internal_date: item.internalDate.getTime(), size: item.raw.length, blob_id: item.blobId });
         out.push({ uid, uidValidity: c.uidValidity, modseq: c.modseq });
       }
       this.#flush(c);
@@ -443,7 +426,7 @@ export class SqliteMailStore implements MailStore {
     });
     await committed;
     this.#announce([cursor!]);
-    if (parsed.size > 0) this.#scheduleIndex();
+    if (items.some((i) => i.entry)) this.#scheduleIndex();
     return result;
   }
 
